@@ -1,0 +1,66 @@
+# PNS Assistant — `make run` runs the assistant, `make test` runs every check.
+# Both create .venv and install the pinned dependencies on first use; later calls reuse
+# what is up to date (install stamp, KB seed hashes, spaCy vocabulary hash, model hash).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS := $(VENV)/.deps-installed
+RASA := $(PY) -m rasa
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run shell build test unit validate stories lock clean help
+
+help:
+	@echo "make run    - build what is missing, start the assistant on 127.0.0.1"
+	@echo "make test   - unit + integration tests, rasa data validate, test stories"
+	@echo "make shell  - chat with the assistant in the terminal"
+	@echo "make build  - KB, spaCy pipeline and Rasa model only"
+
+$(DEPS): requirements/lock.txt requirements/rasa.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet 'pip==24.0'
+	$(PY) -m pip install --quiet --no-deps -r requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps --ignore-requires-python -r requirements/rasa.txt
+	$(PY) tools/check_env.py
+	@touch $@
+
+run: $(DEPS)
+	$(PY) -m bot run
+
+shell: $(DEPS)
+	$(PY) -m bot shell
+
+build: $(DEPS)
+	$(PY) -m bot build
+
+test: build
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory validate stories
+
+validate: $(DEPS)
+	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data nlu stories
+
+stories: build
+	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors \
+	    --model $$(ls -t models/pns-*.tar.gz | head -n 1) --out results
+
+# Re-resolve the pinned set (needs the package registry): Rasa's own dependency list,
+# the project's extras constrained by it, then a frozen lock of the result.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet 'pip==24.0' packaging
+	.venv-lock/bin/python tools/rasa_deps.py > requirements/rasa-deps.in
+	.venv-lock/bin/pip install --quiet -r requirements/rasa-deps.in
+	.venv-lock/bin/pip freeze > .venv-lock/constraints.txt
+	.venv-lock/bin/pip install --quiet -r requirements/extras.in -c .venv-lock/constraints.txt
+	{ echo "# Exact package set of the project's .venv (Python 3.11), without rasa/rasa-sdk (see rasa.txt)."; \
+	  echo "# Installed with: pip install --no-deps -r requirements/lock.txt. Regenerate: make lock"; \
+	  .venv-lock/bin/pip freeze --all | grep -v -E '^(pip|rasa|rasa-sdk)=='; } > requirements/lock.txt
+	rm -rf .venv-lock
+
+clean:
+	rm -rf var models results .pytest_cache

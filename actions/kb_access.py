@@ -1,0 +1,23 @@
+"""The action server's way into the knowledge base: one session per action run."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterator
+
+from sqlalchemy.orm import Session
+
+from bot.settings import load_settings
+from kb.db import session_scope
+
+
+@lru_cache(maxsize=1)
+def database_url() -> str:
+    """Read once per process: the action server is started with its settings in place."""
+    return load_settings().database_url
+
+
+@contextmanager
+def kb_session() -> Iterator[Session]:
+    with session_scope(database_url()) as session:
+        yield session

@@ -1,0 +1,1 @@
+"""Runtime of PNS Assistant: settings, build steps, process start-up (``python -m bot``)."""

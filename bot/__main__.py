@@ -1,0 +1,102 @@
+"""Operator commands: ``python -m bot build | run | shell``.
+
+  build   upgrade + load the KB, rebuild the spaCy pipeline and train the model if needed
+  run     build, then start the action server and the Rasa server (REST, socket.io, HTTP API)
+          on 127.0.0.1 and serve until Ctrl-C / SIGTERM
+  shell   build, then chat in the terminal (action server + ``rasa shell``)
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from typing import Optional, Sequence
+
+from bot.build import build_all, project_env
+from bot.launcher import Stack
+from bot.settings import ensure_token, load_settings
+
+logger = logging.getLogger("bot")
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGINT/SIGTERM, so the main thread can shut down in order."""
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: object) -> None:
+        logger.info("received %s, stopping…", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
+
+
+def run() -> int:
+    ensure_token()
+    settings = load_settings()
+    result = build_all(settings)
+    log_dir = settings.var_dir / "log"
+    stop = _stop_on_signals()
+    stack = Stack(settings, result.model_path, log_dir)
+    logger.info("starting the action server and the Rasa server (logs in %s)…", log_dir)
+    try:
+        stack.start()
+    except (RuntimeError, TimeoutError) as exc:
+        logger.error("%s", exc)
+        return 1
+    base = settings.rasa_url
+    print(
+        "\nPNS Assistant is running.\n"
+        f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook "
+        "-H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"what is LEMS?\"}'\n"
+        f"  socket.io: {base}/socket.io/ (web chat widget)\n"
+        f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
+        "  terminal:  make shell\n"
+        "Stop with Ctrl-C.\n",
+        flush=True,
+    )
+    try:
+        while not stop.wait(1.0):
+            failure = stack.failed()
+            if failure:
+                logger.error("%s", failure)
+                return 1
+    finally:
+        stack.stop()
+        logger.info("stopped")
+    return 0
+
+
+def shell() -> int:
+    ensure_token()
+    settings = load_settings()
+    result = build_all(settings)
+    log_dir = settings.var_dir / "log"
+    try:
+        with Stack(settings, result.model_path, log_dir, rasa_server=False):
+            cmd = [sys.executable, "-m", "rasa", "shell", "--model", str(result.model_path),
+                   "--endpoints", "endpoints.yml", "--port", str(settings.rasa_port)]
+            return subprocess.call(cmd, cwd=settings.root, env=project_env(settings))
+    except (RuntimeError, TimeoutError) as exc:
+        logger.error("%s", exc)
+        return 1
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["build", "run", "shell"])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    if args.command == "build":
+        build_all(load_settings())
+        return 0
+    return run() if args.command == "run" else shell()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

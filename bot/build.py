@@ -1,0 +1,121 @@
+"""Bring everything the servers need up to date, doing only the work that changed.
+
+1. KB schema upgraded (migrations) and seed content loaded (idempotent);
+2. spaCy pipeline rebuilt if the KB vocabulary changed;
+3. Rasa model trained only if its inputs changed: the model file is named after a content
+   hash of config, domain, NLU data and code, stories and the spaCy vocabulary, so an
+   existing file *is* the up-to-date model.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional
+
+from bot.settings import Settings
+from kb import migrate
+from kb.db import session_scope
+from kb.loader import LoadReport, load_content, read_content
+from nlu import spacy_pipeline
+
+logger = logging.getLogger(__name__)
+
+MODEL_PREFIX = "pns-"
+TRAINING_DATA_DIRS = ("nlu", "stories")
+MODELS_KEPT = 3
+
+
+def model_input_files(root: Path) -> list[Path]:
+    """Every file whose content changes what ``rasa train`` produces."""
+    files = [root / "config.yml", root / "domain.yml"]
+    for folder in TRAINING_DATA_DIRS:
+        files += sorted(p for p in (root / folder).rglob("*") if p.suffix in {".yml", ".yaml", ".py"})
+    return files
+
+
+def model_hash(root: Path, spacy_dir: Path, extra: Iterable[str] = ()) -> str:
+    """Content hash of the model inputs (paths relative to ``root``, so clones agree)."""
+    digest = hashlib.sha256()
+    for path in model_input_files(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(spacy_pipeline.current_hash(spacy_dir).encode())
+    for item in extra:
+        digest.update(item.encode())
+    return digest.hexdigest()[:16]
+
+
+def project_env(settings: Settings) -> dict[str, str]:
+    """Environment for child processes: project importable, settings passed on explicitly."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.root), env.get("PYTHONPATH")]))
+    env["PNS_DATABASE_URL"] = settings.database_url
+    env["PNS_ACTION_ENDPOINT_URL"] = settings.action_endpoint_url
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+@dataclass
+class BuildResult:
+    kb_report: LoadReport
+    spacy_rebuilt: bool
+    model_path: Path
+    model_trained: bool
+
+
+def prepare_kb(settings: Settings) -> LoadReport:
+    migrate.upgrade(settings.database_url)
+    content = read_content()
+    with session_scope(settings.database_url) as session:
+        return load_content(session, content)
+
+
+def ensure_model(settings: Settings, log_file: Optional[Path] = None) -> tuple[Path, bool]:
+    """Return the model for the current inputs, training it only if it does not exist."""
+    import rasa  # imported here: heavy, and only needed to name the model
+
+    name = MODEL_PREFIX + model_hash(settings.root, settings.spacy_model_dir, [rasa.__version__])
+    path = settings.models_dir / f"{name}.tar.gz"
+    if path.exists():
+        return path, False
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        sys.executable, "-m", "rasa", "train",
+        "--config", "config.yml", "--domain", "domain.yml",
+        "--data", *TRAINING_DATA_DIRS,
+        "--out", str(settings.models_dir), "--fixed-model-name", name,
+    ]
+    logger.info("training the Rasa model (%s)…", name)
+    with open(log_file or os.devnull, "ab") as log:
+        done = subprocess.run(cmd, cwd=settings.root, env=project_env(settings), stdout=log, stderr=subprocess.STDOUT)
+    if done.returncode != 0 or not path.exists():
+        hint = f"; see {log_file}" if log_file else ""
+        raise RuntimeError(f"rasa train failed (exit {done.returncode}){hint}")
+    prune_models(settings.models_dir, keep=path)
+    return path, True
+
+
+def prune_models(models_dir: Path, keep: Path) -> None:
+    """Keep the newest few models (quick rollback) and delete older ones."""
+    models = sorted(models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [m for m in models if m != keep][MODELS_KEPT - 1:]:
+        old.unlink(missing_ok=True)
+
+
+def build_all(settings: Settings) -> BuildResult:
+    """Everything ``make run`` / ``make test`` need, each step skipped when up to date."""
+    report = prepare_kb(settings)
+    logger.info("knowledge base: %s", report)
+    rebuilt, ambiguous = spacy_pipeline.ensure_pipeline(settings.database_url, settings.spacy_model_dir)
+    for form, owners in ambiguous.items():
+        logger.warning("synonym %r is claimed by %s; it is not recognised until staff resolve it", form, owners)
+    logger.info("spaCy pipeline: %s", "rebuilt" if rebuilt else "up to date")
+    log_dir = settings.var_dir / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    model, trained = ensure_model(settings, log_dir / "train.log")
+    logger.info("Rasa model: %s (%s)", model.name, "trained" if trained else "up to date")
+    return BuildResult(report, rebuilt, model, trained)

@@ -1,0 +1,177 @@
+"""Start the action server and the Rasa server, wait until both are healthy, stop cleanly.
+
+Each server runs in its own process group, so stopping the stack (Ctrl-C, SIGTERM, or a test
+fixture) takes down everything it started and leaves no orphans.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Callable, Optional
+
+from bot.build import project_env
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+STARTUP_TIMEOUT_S = 240.0
+STOP_TIMEOUT_S = 20.0
+
+
+def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    """Status and body of a GET (status 0 when nothing answers)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return 0, b""
+
+
+def action_server_healthy(settings: Settings) -> bool:
+    status, _ = http_get(f"http://{settings.host}:{settings.action_port}/health")
+    return status == 200
+
+
+def rasa_server_ready(settings: Settings) -> bool:
+    """Rasa answers ``/status`` (with the API token) once a model is loaded."""
+    status, body = http_get(f"{settings.rasa_url}/status?token={settings.rasa_token}")
+    if status != 200:
+        return False
+    try:
+        return bool(json.loads(body).get("model_file"))
+    except ValueError:
+        return False
+
+
+@dataclass
+class Service:
+    """One server process and the log it writes to."""
+
+    name: str
+    cmd: list[str]
+    log_path: Path
+    ready: Callable[[], bool]
+    env_extra: dict[str, str] = field(default_factory=dict)
+    process: Optional[subprocess.Popen] = None
+    _log: Optional[IO[bytes]] = None
+
+    def start(self, settings: Settings) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        env = {**project_env(settings), **self.env_extra}
+        self.process = subprocess.Popen(
+            self.cmd, cwd=settings.root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def exited(self) -> Optional[int]:
+        return None if self.process is None else self.process.poll()
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """SIGTERM the process group, then SIGKILL what is still there after ``timeout``."""
+        if self.process is not None and self.process.poll() is None:
+            _signal_group(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self.process is not None:
+            _signal_group(self.process.pid, signal.SIGKILL)  # stray grandchildren, if any
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class Stack:
+    """The action server and the Rasa server for one model, as one unit."""
+
+    def __init__(self, settings: Settings, model: Path, log_dir: Path, rasa_server: bool = True) -> None:
+        """``rasa_server=False`` starts only the action server (``rasa shell`` brings its own)."""
+        if not settings.rasa_token:
+            raise ValueError("a Rasa API token is required (PNS_RASA_TOKEN)")
+        self.settings = settings
+        python = sys.executable
+        self.services = [
+            Service(
+                "action server",
+                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+                log_dir / "actions.log",
+                lambda: action_server_healthy(settings),
+                env_extra={"SANIC_HOST": settings.host},
+            ),
+            Service(
+                "Rasa server",
+                [
+                    python, "-m", "rasa", "run", "--model", str(model),
+                    "--interface", settings.host, "--port", str(settings.rasa_port),
+                    "--enable-api", "--auth-token", settings.rasa_token,
+                    "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                ],
+                log_dir / "rasa.log",
+                lambda: rasa_server_ready(settings),
+            ),
+        ][: 2 if rasa_server else 1]
+
+    def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
+        """Start both servers and wait for their health checks; on failure stop both."""
+        try:
+            for service in self.services:
+                service.start(self.settings)
+            deadline = time.monotonic() + timeout
+            pending = list(self.services)
+            while pending:
+                for service in list(pending):
+                    code = service.exited()
+                    if code is not None:
+                        raise RuntimeError(f"{service.name} exited with {code}; see {service.log_path}")
+                    if service.ready():
+                        logger.info("%s is up", service.name)
+                        pending.remove(service)
+                if pending and time.monotonic() > deadline:
+                    names = ", ".join(s.name for s in pending)
+                    raise TimeoutError(f"{names} not healthy after {timeout:.0f}s; see logs in {self.services[0].log_path.parent}")
+                time.sleep(0.5)
+        except BaseException:
+            self.stop()
+            raise
+
+    def failed(self) -> Optional[str]:
+        """A message if a server has died since start, else None."""
+        for service in self.services:
+            code = service.exited()
+            if code is not None:
+                return f"{service.name} exited with {code}; see {service.log_path}"
+        return None
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+
+    def pids(self) -> list[int]:
+        return [s.process.pid for s in self.services if s.process is not None]
+
+    def __enter__(self) -> "Stack":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

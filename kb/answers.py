@@ -1,0 +1,232 @@
+"""What the assistant says: answers composed from the knowledge base.
+
+This is the only module actions use to read content. It picks the staff-written answer for
+an intent and the entities of the message, fills in structured facts (risk group, linked
+cancers and syndromes…) with KB phrases, and keeps the sources of every piece it used so the
+reply can say where the information comes from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from kb.models import KINDS, Answer, Centre, Entity, Phrase, Setting, Source
+
+#: The intent that asks "what is it?" for each entity kind.
+NATURAL_INTENT: dict[str, str] = {
+    "antibody": "ask_antibodies",
+    "syndrome": "ask_syndrome",
+    "symptom": "ask_symptoms",
+    "cancer": "ask_cancer_link",
+    "test": "ask_tests",
+    "treatment": "ask_treatment",
+}
+#: Which linked entities an entity description lists, by the entity's kind.
+LISTED_LINKS: dict[str, tuple[str, ...]] = {
+    "antibody": ("cancer", "syndrome"),
+    "syndrome": ("symptom", "antibody", "cancer"),
+    "symptom": ("syndrome",),
+    "cancer": ("antibody", "syndrome"),
+    "test": (),
+    "treatment": (),
+}
+#: Personal intents answered with general advice (the referral assessment refines it).
+ADVICE_INTENTS: tuple[str, ...] = ("inform_condition", "ask_should_see_doctor")
+MAX_ENTITIES_PER_REPLY = 3
+DEFAULT_EMERGENCY_NUMBER = "112"
+CONTACT_LABELS: dict[str, str] = {
+    "phone": "Phone",
+    "email": "Email",
+    "address": "Address",
+    "website": "Website",
+    "hours": "Opening hours",
+}
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source as shown to patients."""
+
+    key: str
+    short: str
+    url: Optional[str]
+
+    @property
+    def identity(self) -> str:
+        return self.url or self.short
+
+
+@dataclass
+class Reply:
+    """Answer text plus the sources of every piece it was built from."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+    sources_label: str = "Sources"
+
+    def add(self, text: Optional[str], sources: Iterable[Source] = ()) -> None:
+        if not text:
+            return
+        self.paragraphs.append(text.strip())
+        for source in sources:
+            ref = SourceRef(source.key, source.short, source.url)
+            # one publication read in several places (same URL) is listed once
+            if all(ref.identity != known.identity for known in self.sources):
+                self.sources.append(ref)
+
+    @property
+    def text(self) -> str:
+        """The reply as one message: paragraphs, then the source names."""
+        body = "\n\n".join(self.paragraphs)
+        if self.sources:
+            body += f"\n\n{self.sources_label}: " + "; ".join(s.short for s in self.sources) + "."
+        return body
+
+
+def display_name(entity: Entity) -> str:
+    """The entity's name for use inside a sentence ("ovarian cancer", but "LEMS")."""
+    name = entity.name
+    if len(name) > 1 and name[0].isupper() and not name[1].isupper():
+        return name[0].lower() + name[1:]
+    return name
+
+
+class KnowledgeBase:
+    """Read-only queries over one session (one request)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._phrases: Optional[dict[str, Phrase]] = None
+
+    def entity(self, kind: str, key: str) -> Optional[Entity]:
+        return self.session.execute(
+            select(Entity)
+            .where(Entity.kind == kind, Entity.key == key)
+            .options(selectinload(Entity.links), selectinload(Entity.sources))
+        ).scalar_one_or_none()
+
+    def answer(self, intent: str, entity: Optional[Entity] = None) -> Optional[Answer]:
+        query = select(Answer).where(Answer.intent == intent)
+        query = query.where(Answer.entity_id == entity.id) if entity else query.where(Answer.entity_id.is_(None))
+        return self.session.execute(query.options(selectinload(Answer.sources))).scalar_one_or_none()
+
+    def phrase(self, key: str) -> Optional[Phrase]:
+        if self._phrases is None:
+            rows = self.session.execute(select(Phrase).options(selectinload(Phrase.sources))).scalars()
+            self._phrases = {p.key: p for p in rows}
+        return self._phrases.get(key)
+
+    def centre(self) -> Optional[Centre]:
+        return self.session.execute(select(Centre).order_by(Centre.id)).scalars().first()
+
+    def setting(self, key: str, default: str) -> str:
+        row = self.session.get(Setting, key)
+        return row.value if row and row.value.strip() else default
+
+
+class Composer:
+    """Builds a :class:`Reply` for an intent and the entities of a message."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def add_phrase(self, reply: Reply, key: str, **values: str) -> bool:
+        """Append a KB phrase filled with ``values``; a missing phrase adds nothing."""
+        phrase = self.kb.phrase(key)
+        if phrase is None:
+            return False
+        reply.add(phrase.text.format(**values), phrase.sources)
+        return True
+
+    def describe(self, reply: Reply, entity: Entity) -> None:
+        """Description plus structured facts: risk group and linked entities."""
+        reply.add(entity.description, entity.sources)
+        facts: list[str] = []
+        fact_sources: list[Source] = []
+        if entity.risk_group:
+            phrase = self.kb.phrase(f"risk_group.{entity.risk_group}")
+            if phrase:
+                facts.append(phrase.text)
+                fact_sources += phrase.sources
+        for kind in LISTED_LINKS.get(entity.kind, ()):
+            linked = entity.related(kind)
+            phrase = self.kb.phrase(f"linked.{kind}")
+            if linked and phrase:
+                facts.append(phrase.text.format(items=", ".join(display_name(e) for e in linked)))
+                fact_sources += phrase.sources
+        if facts:
+            reply.add(" ".join(facts), [*fact_sources, *entity.sources])
+
+    def add_general(self, reply: Reply, intent: str) -> bool:
+        answer = self.kb.answer(intent)
+        if answer is None:
+            return False
+        reply.add(answer.text, answer.sources)
+        return True
+
+    def add_centre(self, reply: Reply) -> None:
+        """The centre's name and the contact fields staff have filled in — nothing invented."""
+        centre = self.kb.centre()
+        if centre is None:
+            return
+        contacts = [
+            f"{CONTACT_LABELS[f]}: {getattr(centre, f).strip()}"
+            for f in Centre.CONTACT_FIELDS
+            if getattr(centre, f) and getattr(centre, f).strip()
+        ]
+        if contacts:
+            self.add_phrase(reply, "centre.contacts", name=centre.name, contacts="\n".join(contacts))
+        else:
+            self.add_phrase(reply, "centre.no_contacts", name=centre.name)
+
+    def compose(self, intent: str, entities: Sequence[tuple[str, str]]) -> Reply:
+        reply = Reply()
+        label = self.kb.phrase("sources.label")
+        if label:
+            reply.sources_label = label.text.strip()
+        if intent == "request_human":
+            self.add_phrase(reply, "handoff")
+            self.add_centre(reply)
+            return reply
+        if intent in ADVICE_INTENTS:
+            # a report about oneself is not a question about the things named in it
+            self.add_general(reply, intent)
+            self.add_phrase(reply, "advice.doctor")
+            self.add_centre(reply)
+            return reply
+        refs = list(dict.fromkeys((k, v) for k, v in entities if k in KINDS))
+        known = [(ref, self.kb.entity(*ref)) for ref in refs[:MAX_ENTITIES_PER_REPLY]]
+        general_added = False
+        for (kind, key), entity in known:
+            if entity is None:
+                self.add_phrase(reply, "entity.unknown", name=key.replace("_", " "))
+                if not general_added:
+                    general_added = self.add_general(reply, intent)
+                continue
+            specific = self.kb.answer(intent, entity)
+            if specific is not None:
+                reply.add(specific.text, specific.sources)
+                continue
+            self.describe(reply, entity)
+            if NATURAL_INTENT.get(kind) != intent and not general_added:
+                general_added = self.add_general(reply, intent)
+        if not known:
+            general_added = self.add_general(reply, intent)
+        if intent == "ask_referral_centre":
+            self.add_centre(reply)
+        if not reply.paragraphs:
+            self.add_phrase(reply, "answer.missing")
+        return reply
+
+
+def compose_answer(session: Session, intent: str, entities: Sequence[tuple[str, str]]) -> Reply:
+    """The reply to a knowledge question: ``intent`` plus ``(kind, id)`` entity pairs."""
+    return Composer(KnowledgeBase(session)).compose(intent, entities)
+
+
+def emergency_number(session: Session) -> str:
+    """The emergency number staff configured (default 112)."""
+    return KnowledgeBase(session).setting("emergency_number", DEFAULT_EMERGENCY_NUMBER)

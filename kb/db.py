@@ -1,0 +1,53 @@
+"""Engines and per-request sessions for the knowledge base.
+
+One engine per database URL and process (connection pooling is the engine's job); one
+short session per request or command, committed or rolled back as a unit.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+@lru_cache(maxsize=None)
+def engine_for(url: str) -> Engine:
+    """The process-wide engine for ``url``; SQLite gets foreign keys and its folder created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=None)
+def _factory(url: str) -> sessionmaker:
+    return sessionmaker(bind=engine_for(url), future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    """A session for one unit of work: committed on success, rolled back on error."""
+    session: Session = _factory(url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,208 @@
+"""Declarative SQLAlchemy models of the knowledge base.
+
+Every text a patient reads lives here (answers, entity descriptions, the phrases that glue
+structured facts into sentences), each linked to the sources that support it, so that staff
+can correct content without touching code and every answer traces back to a publication.
+
+Rows loaded from the seed YAML keep ``seed_hash``: the hash of the seed payload last written
+into them. If the row's current payload no longer hashes to it, staff edited the row, and the
+seed loader leaves it alone unless forced (see :mod:`kb.loader`).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+#: Entity kinds of the DESIGN.md contract, in the order answers list them.
+KINDS: tuple[str, ...] = ("antibody", "syndrome", "symptom", "cancer", "test", "treatment")
+RISK_GROUPS: tuple[str, ...] = ("high", "intermediate", "lower", "unclassified")
+TARGETS: tuple[str, ...] = ("intracellular", "cell_surface")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+entity_source = Table(
+    "entity_source",
+    Base.metadata,
+    Column("entity_id", ForeignKey("entity.id", ondelete="CASCADE"), primary_key=True),
+    Column("source_id", ForeignKey("source.id", ondelete="CASCADE"), primary_key=True),
+)
+
+answer_source = Table(
+    "answer_source",
+    Base.metadata,
+    Column("answer_id", ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True),
+    Column("source_id", ForeignKey("source.id", ondelete="CASCADE"), primary_key=True),
+)
+
+phrase_source = Table(
+    "phrase_source",
+    Base.metadata,
+    Column("phrase_id", ForeignKey("phrase.id", ondelete="CASCADE"), primary_key=True),
+    Column("source_id", ForeignKey("source.id", ondelete="CASCADE"), primary_key=True),
+)
+
+centre_source = Table(
+    "centre_source",
+    Base.metadata,
+    Column("centre_id", ForeignKey("centre.id", ondelete="CASCADE"), primary_key=True),
+    Column("source_id", ForeignKey("source.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Source(Base):
+    """A publication that supports KB content (always the original, never a copy site)."""
+
+    __tablename__ = "source"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), unique=True, nullable=False)
+    short = Column(String(200), nullable=False)
+    citation = Column(Text, nullable=False)
+    url = Column(String(500))
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+class Entity(Base):
+    """An antibody, syndrome, symptom, cancer, test or treatment with its canonical id."""
+
+    __tablename__ = "entity"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_entity_kind_key"),)
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(16), nullable=False, index=True)
+    key = Column(String(64), nullable=False)
+    name = Column(String(200), nullable=False)
+    description = Column(Text, nullable=False)
+    risk_group = Column(String(16))  # antibodies: high | intermediate | lower | unclassified
+    target = Column(String(16))  # antibodies: intracellular | cell_surface
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    synonyms = relationship(
+        "Synonym", back_populates="entity", cascade="all, delete-orphan", order_by="Synonym.text"
+    )
+    sources = relationship(Source, secondary=entity_source, order_by=Source.key)
+    links = relationship(
+        "EntityLink",
+        foreign_keys="EntityLink.from_id",
+        back_populates="source_entity",
+        cascade="all, delete-orphan",
+    )
+
+    def related(self, kind: str) -> list["Entity"]:
+        """Linked entities of one kind, in the order the seed content listed them."""
+        return [link.target_entity for link in self.links if link.target_entity.kind == kind]
+
+
+class Synonym(Base):
+    """A surface form (lay word, abbreviation, lab-report spelling) of an entity."""
+
+    __tablename__ = "synonym"
+    __table_args__ = (UniqueConstraint("entity_id", "text", name="uq_synonym_entity_text"),)
+
+    id = Column(Integer, primary_key=True)
+    entity_id = Column(ForeignKey("entity.id", ondelete="CASCADE"), nullable=False, index=True)
+    text = Column(String(200), nullable=False)
+
+    entity = relationship(Entity, back_populates="synonyms")
+
+
+class EntityLink(Base):
+    """A structured fact linking two entities (e.g. anti-Yo → ovarian cancer)."""
+
+    __tablename__ = "entity_link"
+    __table_args__ = (UniqueConstraint("from_id", "to_id", name="uq_entity_link"),)
+
+    id = Column(Integer, primary_key=True)
+    from_id = Column(ForeignKey("entity.id", ondelete="CASCADE"), nullable=False, index=True)
+    to_id = Column(ForeignKey("entity.id", ondelete="CASCADE"), nullable=False)
+    position = Column(Integer, nullable=False, default=0)
+
+    source_entity = relationship(Entity, foreign_keys=[from_id], back_populates="links")
+    target_entity = relationship(Entity, foreign_keys=[to_id], lazy="joined")
+
+
+class Answer(Base):
+    """Staff-written answer text for a knowledge intent, general or about one entity."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("intent", "entity_id", name="uq_answer_intent_entity"),)
+
+    id = Column(Integer, primary_key=True)
+    intent = Column(String(64), nullable=False, index=True)
+    entity_id = Column(ForeignKey("entity.id", ondelete="CASCADE"))
+    text = Column(Text, nullable=False)
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    entity: Optional[Entity] = relationship(Entity)
+    sources = relationship(Source, secondary=answer_source, order_by=Source.key)
+
+
+class Phrase(Base):
+    """A reusable sentence that turns structured facts into text, e.g. a risk-group line.
+
+    Kept in the KB (not in code) because it is medical text patients read.
+    """
+
+    __tablename__ = "phrase"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), unique=True, nullable=False)
+    text = Column(Text, nullable=False)
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    sources = relationship(Source, secondary=phrase_source, order_by=Source.key)
+
+
+class Centre(Base):
+    """The referral centre. Contact fields stay empty until staff fill them in."""
+
+    __tablename__ = "centre"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False)
+    organisation = Column(String(300))
+    description = Column(Text)
+    phone = Column(String(100))
+    email = Column(String(200))
+    address = Column(Text)
+    website = Column(String(500))
+    hours = Column(String(300))
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    sources = relationship(Source, secondary=centre_source, order_by=Source.key)
+
+    #: Contact fields in the order a reply lists them.
+    CONTACT_FIELDS: tuple[str, ...] = ("phone", "email", "address", "website", "hours")
+
+
+class Setting(Base):
+    """A global setting staff control, e.g. ``emergency_number``."""
+
+    __tablename__ = "setting"
+
+    key = Column(String(64), primary_key=True)
+    value = Column(Text, nullable=False)
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)

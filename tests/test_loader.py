@@ -1,0 +1,83 @@
+"""Seed loading: idempotent, respects staff edits, rejects bad content before writing."""
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from kb.db import session_scope
+from kb.loader import Content, ContentError, load_content, read_content
+from kb.models import Answer, Entity, Setting, Source
+
+
+def test_reloading_unchanged_content_changes_nothing(fresh_kb_url: str, seed_content: Content) -> None:
+    with session_scope(fresh_kb_url) as session:
+        report = load_content(session, seed_content)
+    assert report.created == report.updated == 0
+    assert not report.kept_staff_edits
+    assert report.unchanged > 100
+
+
+def test_staff_edits_survive_a_reload_unless_forced(fresh_kb_url: str, seed_content: Content) -> None:
+    with session_scope(fresh_kb_url) as session:
+        yo = session.execute(select(Entity).where(Entity.key == "yo")).scalar_one()
+        yo.description = "Edited by clinic staff."
+        session.get(Setting, "emergency_number").value = "911"
+    with session_scope(fresh_kb_url) as session:
+        report = load_content(session, seed_content)
+        assert sorted(report.kept_staff_edits) == ["antibody yo", "setting emergency_number"]
+        assert session.execute(select(Entity.description).where(Entity.key == "yo")).scalar_one() == "Edited by clinic staff."
+    with session_scope(fresh_kb_url) as session:
+        report = load_content(session, seed_content, force=True)
+        assert report.updated == 2
+        assert session.get(Setting, "emergency_number").value == "112"
+
+
+def test_changed_seed_updates_rows_staff_did_not_touch(fresh_kb_url: str, seed_content: Content) -> None:
+    changed = copy.deepcopy(seed_content)
+    changed.entities[("syndrome", "lems")]["description"] = "New reviewed text."
+    with session_scope(fresh_kb_url) as session:
+        report = load_content(session, changed)
+        assert report.updated == 1 and not report.kept_staff_edits
+        lems = session.execute(select(Entity).where(Entity.key == "lems")).scalar_one()
+        assert lems.description == "New reviewed text."
+
+
+def _write_content(tmp_path: Path, mutate) -> Path:
+    src = Path(__file__).resolve().parent.parent / "kb" / "content"
+    dst = tmp_path / "content"
+    (dst / "entities").mkdir(parents=True)
+    for path in src.rglob("*.yml"):
+        target = dst / path.relative_to(src)
+        data = yaml.safe_load(path.read_text())
+        mutate(path.relative_to(src).as_posix(), data)
+        target.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return dst
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "message"),
+    [
+        ("entities/antibodies.yml", lambda d: d["items"][0].update(sources=["no_such_source"]), "unknown source"),
+        ("entities/antibodies.yml", lambda d: d["items"][0].update(risk_group="huge"), "risk_group"),
+        ("entities/antibodies.yml", lambda d: d["items"][0].update(related={"cancer": ["no_such_cancer"]}), "not in the content"),
+        ("entities/antibodies.yml", lambda d: d["items"][0].update(description=""), "description"),
+        ("answers.yml", lambda d: d["answers"][0].update(intent="ask_weather"), "intent"),
+        ("entities/syndromes.yml", lambda d: d["items"].append(dict(d["items"][0])), "duplicate"),
+    ],
+)
+def test_invalid_content_is_rejected_with_its_location(tmp_path: Path, file, change, message) -> None:
+    def mutate(name: str, data: dict) -> None:
+        if name == file:
+            change(data)
+
+    with pytest.raises(ContentError, match=message):
+        read_content(_write_content(tmp_path, mutate))
+
+
+def test_loaded_database_matches_content(kb_url: str, seed_content: Content) -> None:
+    with session_scope(kb_url) as session:
+        assert session.scalar(select(func.count(Entity.id))) == len(seed_content.entities)
+        assert session.scalar(select(func.count(Answer.id))) == len(seed_content.answers)
+        assert session.scalar(select(func.count(Source.id))) == len(seed_content.sources)

@@ -1,0 +1,74 @@
+"""The project's spaCy pipeline, built from a real KB: entities come out as canonical ids."""
+from pathlib import Path
+
+import pytest
+import spacy
+
+from nlu.spacy_pipeline import current_hash, ensure_pipeline
+
+
+@pytest.fixture(scope="module")
+def pipeline_dir(kb_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("spacy") / "pns_en"
+    rebuilt, _ = ensure_pipeline(kb_url, out)
+    assert rebuilt
+    return out
+
+
+@pytest.fixture(scope="module")
+def nlp(pipeline_dir: Path):
+    return spacy.load(pipeline_dir)
+
+
+def ents(nlp, text: str) -> list[tuple[str, str]]:
+    return [(e.label_, e.ent_id_) for e in nlp(text).ents]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what does anti-Yo mean?", ("antibody", "yo")),
+        ("anti yo positive??", ("antibody", "yo")),
+        ("my report says antiYo", ("antibody", "yo")),
+        ("Yo antibody found", ("antibody", "yo")),
+        ("PCA-1 positive", ("antibody", "yo")),
+        ("ANNA-1 was found in my blood", ("antibody", "hu")),
+        ("what is LEMS?", ("syndrome", "lems")),
+        ("tell me about lambert-eaton myasthenic syndrome", ("syndrome", "lems")),
+        ("I had small cell lung cancer", ("cancer", "sclc")),
+        ("do I need an MRI", ("test", "mri")),
+        ("what is IVIG", ("treatment", "ivig")),
+    ],
+)
+def test_entities_are_recognised_as_canonical_ids(nlp, text: str, expected: tuple[str, str]) -> None:
+    assert expected in ents(nlp, text)
+
+
+def test_longest_match_wins(nlp) -> None:
+    assert ents(nlp, "small cell lung cancer") == [("cancer", "sclc")]
+
+
+def test_plain_text_has_no_entities(nlp) -> None:
+    assert ents(nlp, "hello, how are you today") == []
+
+
+def test_rebuild_is_skipped_when_vocabulary_is_unchanged(kb_url: str, pipeline_dir: Path) -> None:
+    before = current_hash(pipeline_dir)
+    rebuilt, _ = ensure_pipeline(kb_url, pipeline_dir)
+    assert not rebuilt and current_hash(pipeline_dir) == before
+
+
+def test_a_new_synonym_triggers_a_rebuild(fresh_kb_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from kb.db import session_scope
+    from kb.models import Entity, Synonym
+
+    out = tmp_path / "pns_en"
+    ensure_pipeline(fresh_kb_url, out)
+    with session_scope(fresh_kb_url) as session:
+        lems = session.execute(select(Entity).where(Entity.key == "lems")).scalar_one()
+        lems.synonyms.append(Synonym(text="eaton-lambert"))
+    rebuilt, _ = ensure_pipeline(fresh_kb_url, out)
+    assert rebuilt
+    assert ("syndrome", "lems") in ents(spacy.load(out), "is eaton lambert serious")
