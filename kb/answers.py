@@ -66,6 +66,10 @@ class Reply:
     paragraphs: list[str] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
     sources_label: str = "Sources"
+    #: ids of the staff-written answers used (feedback is stored against them)
+    answer_ids: list[int] = field(default_factory=list)
+    #: entities asked about that the KB has no entry for
+    unknown: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, text: Optional[str], sources: Iterable[Source] = ()) -> None:
         if not text:
@@ -165,6 +169,7 @@ class Composer:
         if answer is None:
             return False
         reply.add(answer.text, answer.sources)
+        reply.answer_ids.append(answer.id)
         return True
 
     def add_centre(self, reply: Reply) -> None:
@@ -202,6 +207,7 @@ class Composer:
         general_added = False
         for (kind, key), entity in known:
             if entity is None:
+                reply.unknown.append((kind, key))
                 self.add_phrase(reply, "entity.unknown", name=key.replace("_", " "))
                 if not general_added:
                     general_added = self.add_general(reply, intent)
@@ -209,6 +215,7 @@ class Composer:
             specific = self.kb.answer(intent, entity)
             if specific is not None:
                 reply.add(specific.text, specific.sources)
+                reply.answer_ids.append(specific.id)
                 continue
             self.describe(reply, entity)
             if NATURAL_INTENT.get(kind) != intent and not general_added:

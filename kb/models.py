@@ -16,6 +16,7 @@ from typing import Optional
 from sqlalchemy import (
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -206,3 +207,32 @@ class Setting(Base):
     value = Column(Text, nullable=False)
     seed_hash = Column(String(64))
     updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+class Feedback(Base):
+    """A patient's "Was this helpful?" answer about one bot reply (no personal data)."""
+
+    __tablename__ = "feedback"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime(timezone=True), default=_now, nullable=False, index=True)
+    intent = Column(String(64), nullable=False)
+    answer_ids = Column(String(200), nullable=False, default="")  # comma-separated Answer ids
+    entities = Column(String(300), nullable=False, default="")  # "kind:id" pairs, comma-separated
+    helpful = Column(Integer, nullable=False)  # 1 helpful, 0 not helpful
+
+
+class UnansweredQuestion(Base):
+    """A message the bot could not answer well, kept so staff know what to write next.
+
+    The text is stored with e-mail addresses and phone numbers redacted; no sender id.
+    """
+
+    __tablename__ = "unanswered_question"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime(timezone=True), default=_now, nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    reason = Column(String(32), nullable=False)  # low_confidence | no_answer | unknown_entity
+    predicted_intent = Column(String(64))
+    confidence = Column(Float)

@@ -1,0 +1,52 @@
+"""What patients tell staff without meaning to: feedback on answers, unanswered questions.
+
+Stored without sender ids; free text has e-mail addresses and phone-like numbers redacted
+before it is written, because patients sometimes type their contact details into a chat.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from sqlalchemy.orm import Session
+
+from kb.models import Feedback, UnansweredQuestion
+
+MAX_TEXT = 2000
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+UNANSWERED_REASONS = ("low_confidence", "no_answer", "unknown_entity")
+
+
+def redact(text: str) -> str:
+    """Replace e-mail addresses and phone numbers; cap the length."""
+    text = _EMAIL.sub("[email]", text)
+    text = _PHONE.sub("[number]", text)
+    return text[:MAX_TEXT]
+
+
+def record_feedback(
+    session: Session, intent: str, answer_ids: Iterable[int], entities: Iterable[tuple[str, str]], helpful: bool
+) -> Feedback:
+    row = Feedback(
+        intent=intent[:64],
+        answer_ids=",".join(str(i) for i in answer_ids)[:200],
+        entities=",".join(f"{k}:{v}" for k, v in entities)[:300],
+        helpful=1 if helpful else 0,
+    )
+    session.add(row)
+    return row
+
+
+def record_unanswered(
+    session: Session, text: str, reason: str, intent: Optional[str] = None, confidence: Optional[float] = None
+) -> Optional[UnansweredQuestion]:
+    """Store a question the bot could not answer; blank text is not worth keeping."""
+    if reason not in UNANSWERED_REASONS:
+        raise ValueError(f"unknown reason {reason!r}")
+    clean = redact(text or "").strip()
+    if not clean:
+        return None
+    row = UnansweredQuestion(text=clean, reason=reason, predicted_intent=intent, confidence=confidence)
+    session.add(row)
+    return row
