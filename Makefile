@@ -46,7 +46,7 @@ validate: $(DEPS)
 
 stories: build
 	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors \
-	    --model $$(ls -t models/pns-*.tar.gz | head -n 1) --out results
+	    --model $$($(PY) -m bot model) --out results
 
 # Re-resolve the pinned set (needs the package registry): Rasa's own dependency list,
 # the project's extras constrained by it, then a frozen lock of the result.

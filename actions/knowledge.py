@@ -1,18 +1,28 @@
-"""Answers to knowledge questions, read from the KB at answer time (no retraining needed)."""
+"""Answers to knowledge questions and emergency advice, read from the KB at answer time.
+
+A staff edit shows up in the next answer without retraining. Follow-up questions use the
+previous question's topic (kept in the ``knowledge_context`` slot); a red flag inside any
+question gets the emergency advice first.
+"""
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.kb_access import kb_session
+from actions.understanding import has_red_flag, resolve_follow_up
 from kb.answers import DEFAULT_EMERGENCY_NUMBER, KnowledgeBase, compose_answer, emergency_number
+from kb.feedback import record_unanswered
 
 logger = logging.getLogger(__name__)
+
+FEEDBACK_INTENT = "give_feedback"
 
 
 def message_entities(tracker: Tracker) -> List[Tuple[str, str]]:
@@ -21,8 +31,32 @@ def message_entities(tracker: Tracker) -> List[Tuple[str, str]]:
     return [(str(e["entity"]), str(e["value"])) for e in found if e.get("entity") and e.get("value")]
 
 
+def feedback_buttons() -> List[Dict[str, str]]:
+    return [
+        {"title": "Yes", "payload": f'/{FEEDBACK_INTENT}{json.dumps({"helpful": "yes"})}'},
+        {"title": "No", "payload": f'/{FEEDBACK_INTENT}{json.dumps({"helpful": "no"})}'},
+    ]
+
+
+async def send_emergency_advice(dispatcher: CollectingDispatcher) -> str:
+    """Tell the user to call the emergency number (from the KB; works without the KB too)."""
+    number, text = DEFAULT_EMERGENCY_NUMBER, None
+    try:
+        with kb_session() as session:
+            number = emergency_number(session)
+            phrase = KnowledgeBase(session).phrase("emergency.advice")
+            text = phrase.text.format(number=number) if phrase else None
+    except SQLAlchemyError:
+        logger.exception("knowledge base unavailable; emergency advice from the domain")
+    if text:
+        dispatcher.utter_message(text=text)
+    else:  # the safety message must never depend on the database being up
+        dispatcher.utter_message(response="utter_emergency_fallback", number=number)
+    return number
+
+
 class ActionAnswerKnowledge(Action):
-    """Answer a knowledge intent (``ask_*``) from the KB, for the entities the user named."""
+    """Answer any knowledge intent (``ask_*``) and the general advice intents from the KB."""
 
     def name(self) -> Text:
         return "action_answer_knowledge"
@@ -30,16 +64,36 @@ class ActionAnswerKnowledge(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        intent = tracker.get_intent_of_latest_message() or ""
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        events: List[EventType] = []
+        if has_red_flag(text):
+            await send_emergency_advice(dispatcher)
+            events.append(SlotSet("referral_advice", "emergency"))
+        context: Dict[str, Any] = tracker.get_slot("knowledge_context") or {}
+        intent, entities = resolve_follow_up(
+            (message.get("intent") or {}).get("name") or "",
+            message_entities(tracker),
+            text,
+            context.get("intent"),
+            [tuple(e) for e in context.get("entities") or []],
+        )
         try:
             with kb_session() as session:
-                reply = compose_answer(session, intent, message_entities(tracker))
+                reply = compose_answer(session, intent, entities)
+                if reply.unknown or not reply.answer_ids:
+                    reason = "unknown_entity" if reply.unknown else "no_answer"
+                    confidence = (message.get("intent") or {}).get("confidence")
+                    record_unanswered(session, text, reason, intent, confidence)
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable")
             dispatcher.utter_message(response="utter_kb_unavailable")
-            return []
+            return events
         dispatcher.utter_message(text=reply.text)
-        return []
+        if reply.answer_ids or reply.paragraphs:
+            dispatcher.utter_message(text="Was this helpful?", buttons=feedback_buttons())
+        new_context = {"intent": intent, "entities": [list(e) for e in entities], "answer_ids": reply.answer_ids}
+        return events + [SlotSet("knowledge_context", new_context)]
 
 
 class ActionEmergency(Action):
@@ -51,16 +105,10 @@ class ActionEmergency(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        number, text = DEFAULT_EMERGENCY_NUMBER, None
-        try:
-            with kb_session() as session:
-                number = emergency_number(session)
-                phrase = KnowledgeBase(session).phrase("emergency.advice")
-                text = phrase.text.format(number=number) if phrase else None
-        except SQLAlchemyError:
-            logger.exception("knowledge base unavailable; emergency advice from the domain")
-        if text:
-            dispatcher.utter_message(text=text)
-        else:  # the safety message must never depend on the database being up
-            dispatcher.utter_message(response="utter_emergency_fallback", number=number)
+        await send_emergency_advice(dispatcher)
+        # mid-form, the rule follows with action_deactivate_loop: an emergency ends the questions
         return [SlotSet("referral_advice", "emergency")]
+
+
+def latest_confidence(tracker: Tracker) -> Optional[float]:
+    return (tracker.latest_message.get("intent") or {}).get("confidence")

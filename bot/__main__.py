@@ -4,6 +4,7 @@
   run     build, then start the action server and the Rasa server (REST, socket.io, HTTP API)
           on 127.0.0.1 and serve until Ctrl-C / SIGTERM
   shell   build, then chat in the terminal (action server + ``rasa shell``)
+  model   build, then print the path of the model for the current inputs (for scripts)
 """
 from __future__ import annotations
 
@@ -89,11 +90,13 @@ def shell() -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["build", "run", "shell"])
+    parser.add_argument("command", choices=["build", "run", "shell", "model"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    if args.command == "build":
-        build_all(load_settings())
+    if args.command in ("build", "model"):
+        result = build_all(load_settings())
+        if args.command == "model":
+            print(result.model_path)
         return 0
     return run() if args.command == "run" else shell()
 

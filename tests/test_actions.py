@@ -12,15 +12,22 @@ from kb.answers import compose_answer
 from kb.db import session_scope
 
 
-def tracker(intent: str, entities: Optional[list[dict[str, Any]]] = None, text: str = "") -> Tracker:
+def tracker(
+    intent: str,
+    entities: Optional[list[dict[str, Any]]] = None,
+    text: str = "",
+    slots: Optional[dict[str, Any]] = None,
+    active_loop: Optional[str] = None,
+) -> Tracker:
+    """A tracker after one user message, as the action server receives it."""
     return Tracker(
         sender_id="test",
-        slots={},
+        slots={"requested_slot": None, **(slots or {})},
         latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []},
         events=[],
         paused=False,
         followup_action=None,
-        active_loop={},
+        active_loop={"name": active_loop} if active_loop else {},
         latest_action_name="action_listen",
     )
 
@@ -48,11 +55,52 @@ async def test_answer_comes_from_the_kb(kb_url: str, use_kb) -> None:
     use_kb(kb_url)
     dispatcher = CollectingDispatcher()
     entities = [{"entity": "antibody", "value": "yo", "start": 10, "end": 17}]
-    events = await ActionAnswerKnowledge().run(dispatcher, tracker("ask_antibodies", entities), {})
-    assert events == []
+    events = await ActionAnswerKnowledge().run(dispatcher, tracker("ask_antibodies", entities, "what is anti-Yo"), {})
     with session_scope(kb_url) as session:
-        expected = compose_answer(session, "ask_antibodies", [("antibody", "yo")]).text
-    assert [m["text"] for m in dispatcher.messages] == [expected]
+        reply = compose_answer(session, "ask_antibodies", [("antibody", "yo")])
+    assert dispatcher.messages[0]["text"] == reply.text
+    assert dispatcher.messages[1]["text"] == "Was this helpful?"
+    assert [b["title"] for b in dispatcher.messages[1]["buttons"]] == ["Yes", "No"]
+    assert events == [SlotSet("knowledge_context", {
+        "intent": "ask_antibodies", "entities": [["antibody", "yo"]], "answer_ids": reply.answer_ids})]
+
+
+async def test_follow_up_uses_the_previous_topic(kb_url: str, use_kb) -> None:
+    use_kb(kb_url)
+    dispatcher = CollectingDispatcher()
+    context = {"intent": "ask_syndrome", "entities": [["syndrome", "lems"]], "answer_ids": []}
+    await ActionAnswerKnowledge().run(
+        dispatcher, tracker("ask_treatment", text="and how is it treated?", slots={"knowledge_context": context}), {})
+    with session_scope(kb_url) as session:
+        expected = compose_answer(session, "ask_treatment", [("syndrome", "lems")]).text
+    assert dispatcher.messages[0]["text"] == expected
+
+
+async def test_red_flag_inside_a_question_gets_emergency_advice_first(kb_url: str, use_kb) -> None:
+    use_kb(kb_url)
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerKnowledge().run(
+        dispatcher, tracker("ask_syndrome", [{"entity": "syndrome", "value": "lems", "start": 0}],
+                            text="I have LEMS and now I can't breathe"), {})
+    assert dispatcher.messages[0]["text"].startswith("This may be an emergency. Call 112")
+    assert SlotSet("referral_advice", "emergency") in events
+
+
+async def test_unknown_entity_is_recorded_for_staff(fresh_kb_url: str, use_kb) -> None:
+    from sqlalchemy import select
+
+    from kb.models import UnansweredQuestion
+
+    use_kb(fresh_kb_url)
+    await ActionAnswerKnowledge().run(
+        CollectingDispatcher(),
+        tracker("ask_antibodies", [{"entity": "antibody", "value": "zic4", "start": 8}], text="what is zic4, call me at +7 999 123 45 67"),
+        {},
+    )
+    with session_scope(fresh_kb_url) as session:
+        row = session.execute(select(UnansweredQuestion)).scalar_one()
+    assert (row.reason, row.predicted_intent) == ("unknown_entity", "ask_antibodies")
+    assert row.text == "what is zic4, call me at [number]"
 
 
 async def test_database_down_gives_a_safe_reply(tmp_path, use_kb) -> None:

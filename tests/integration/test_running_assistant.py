@@ -74,11 +74,19 @@ class Assistant:
         except urllib.error.HTTPError as exc:
             return exc.code, None
 
-    def say(self, text: str, sender: str = "patient") -> str:
-        """The bot's reply text (Rasa's REST channel sends each paragraph as a message)."""
+    def messages(self, text: str, sender: str) -> list[dict[str, Any]]:
         status, messages = self.request("/webhooks/rest/webhook", {"sender": sender, "message": text})
         assert status == 200
-        return "\n\n".join(m["text"] for m in messages if "text" in m)
+        return messages
+
+    def say(self, text: str, sender: str = "patient") -> str:
+        """The bot's reply text (Rasa's REST channel sends each paragraph as a message)."""
+        return "\n\n".join(m["text"] for m in self.messages(text, sender) if "text" in m)
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        status, tracker = self.request(f"/conversations/{sender}/tracker?token={self.token}")
+        assert status == 200
+        return tracker
 
     def parse(self, text: str) -> dict[str, Any]:
         status, result = self.request(f"/model/parse?token={self.token}", {"text": text})
@@ -135,7 +143,8 @@ def test_nlu_gives_intent_and_canonical_entity_ids(assistant: Assistant, text, i
 def test_questions_are_answered_from_the_knowledge_base(assistant: Assistant, text, intent, entities) -> None:
     with session_scope(assistant.db_url) as session:
         expected = compose_answer(session, intent, entities).text
-    assert assistant.say(text, sender=f"patient-{intent}") == expected
+    reply = assistant.say(text, sender=f"patient-{intent}")
+    assert expected in reply
 
 
 def test_anti_yo_answer_mentions_cancer(assistant: Assistant) -> None:
@@ -151,12 +160,90 @@ def test_staff_edit_shows_in_the_next_answer_without_retraining(assistant: Assis
         ).scalar_one()
         answer.text = new_text
     reply = assistant.say("what is a paraneoplastic neurological syndrome?", sender="edit")
-    assert reply.startswith(new_text)
+    assert new_text + "\n\n" in reply
 
 
 def test_emergency_reply_gives_the_emergency_number(assistant: Assistant) -> None:
+    assistant.say("hello", sender="emergency")
     reply = assistant.say("my husband is having a seizure that won't stop", sender="emergency")
     assert reply.startswith("This may be an emergency. Call 112")
+    assert assistant.tracker("emergency")["slots"]["referral_advice"] == "emergency"
+
+
+def test_first_reply_discloses_an_automated_assistant(assistant: Assistant) -> None:
+    first = assistant.messages("what is LEMS?", sender="disclosure")[0]["text"]
+    assert "automated assistant" in first and "cannot diagnose" in first
+
+
+def test_answers_offer_feedback_buttons_that_are_stored(assistant: Assistant) -> None:
+    messages = assistant.messages("what is LEMS?", sender="feedback")
+    buttons = next(m["buttons"] for m in messages if m.get("buttons"))
+    reply = assistant.say(buttons[1]["payload"], sender="feedback")  # "No"
+    assert "Thank you for telling me" in reply
+    from kb.models import Feedback
+
+    with session_scope(assistant.db_url) as session:
+        rows = session.execute(select(Feedback)).scalars().all()
+    assert [(r.intent, r.entities, r.helpful) for r in rows] == [("ask_syndrome", "syndrome:lems", 0)]
+
+
+def test_follow_up_question_uses_the_topic(assistant: Assistant) -> None:
+    assistant.say("what is LEMS?", sender="follow-up")
+    reply = assistant.say("and how is it treated?", sender="follow-up")
+    with session_scope(assistant.db_url) as session:
+        expected = compose_answer(session, "ask_treatment", [("syndrome", "lems")]).text
+    assert expected in reply
+
+
+def test_referral_assessment_asks_only_what_it_needs(assistant: Assistant) -> None:
+    sender = "referral"
+    assistant.say("hello", sender=sender)
+    assistant.say("should I see a doctor?", sender=sender)
+    assert assistant.tracker(sender)["slots"]["requested_slot"] == "cancer_history"
+    assistant.say("yes, lung cancer in 2021", sender=sender)
+    assert assistant.tracker(sender)["slots"]["requested_slot"] == "neuro_symptoms"
+    question = assistant.say("what does anti-Yo mean?", sender=sender)  # a digression: answered, form resumes
+    assert "cancer" in question.lower()
+    tracker = assistant.tracker(sender)
+    assert tracker["active_loop"]["name"] == "referral_form"
+    assert tracker["slots"]["requested_slot"] == "neuro_symptoms"
+    advice = assistant.say("yes", sender=sender)
+    tracker = assistant.tracker(sender)
+    assert tracker["slots"]["referral_advice"] == "neuromuscular_centre"
+    assert tracker["slots"]["requested_slot"] is None
+    assert "Only a doctor can make a diagnosis" in advice
+    assert "Center for Neuromuscular Pathology" in advice
+
+
+def test_report_with_everything_decides_at_once(assistant: Assistant) -> None:
+    sender = "report"
+    assistant.say("hi", sender=sender)
+    advice = assistant.say("my mum has ovarian cancer and now she has double vision", sender=sender)
+    assert assistant.tracker(sender)["slots"]["referral_advice"] == "neuromuscular_centre"
+    assert "ovarian cancer" in advice
+
+
+def test_emergency_mid_assessment_comes_first_and_ends_it(assistant: Assistant) -> None:
+    sender = "emergency-mid-form"
+    assistant.say("hi", sender=sender)
+    assistant.say("should I see a neurologist?", sender=sender)
+    reply = assistant.say("I have lung cancer and now I can't breathe", sender=sender)
+    assert reply.startswith("This may be an emergency. Call 112")
+    tracker = assistant.tracker(sender)
+    assert tracker["slots"]["referral_advice"] == "emergency"
+    assert not (tracker.get("active_loop") or {}).get("name")
+
+
+def test_request_human_pauses_the_conversation(assistant: Assistant) -> None:
+    sender = "handoff"
+    assistant.say("hi", sender=sender)
+    reply = assistant.say("I want to talk to a real person", sender=sender)
+    assert "/restart" in reply
+    assert assistant.tracker(sender)["paused"] is True
+    assert assistant.say("hello?", sender=sender) == ""  # paused: the bot stays quiet
+    assistant.say("/restart", sender=sender)
+    assert assistant.tracker(sender)["paused"] is False
+    assert "LEMS" in assistant.say("what is LEMS?", sender=sender)
 
 
 def test_http_api_needs_the_token(assistant: Assistant) -> None:

@@ -1,0 +1,108 @@
+import pytest
+
+from actions.understanding import (
+    NO, UNKNOWN, YES, answer_kind, has_red_flag, is_follow_up, is_negated, resolve_follow_up, wants_to_stop,
+)
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "expected"),
+    [
+        ("affirm", "yes", YES),
+        (None, "yes, lung cancer in 2021", YES),
+        ("inform_condition", "yeah she has", YES),
+        ("deny", "no", NO),
+        (None, "nope never", NO),
+        ("deny", "I don't know", UNKNOWN),
+        (None, "never tested", UNKNOWN),
+        (None, "not sure", UNKNOWN),
+        (None, "she hasn't been tested", UNKNOWN),
+        ("nlu_fallback", "idk", UNKNOWN),
+        ("ask_symptoms", "what symptoms does it cause", None),
+    ],
+)
+def test_answer_kind(intent, text, expected) -> None:
+    assert answer_kind(intent, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "negated"),
+    [
+        ("anti-Yo negative", "anti-Yo", True),
+        ("my anti-Hu came back negative", "anti-Hu", True),
+        ("I never had breast cancer", "breast cancer", True),
+        ("no history of lung cancer", "lung cancer", True),
+        ("tested negative for anti-Yo", "anti-Yo", True),
+        ("anti-Yo positive", "anti-Yo", False),
+        ("my mum has ovarian cancer", "ovarian cancer", False),
+        ("no idea what it means, but I have numbness", "numbness", False),
+        ("I had lung cancer, no other problems", "lung cancer", False),
+    ],
+)
+def test_negation(text: str, span: str, negated: bool) -> None:
+    start = text.index(span)
+    assert is_negated(text, start, start + len(span)) is negated
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have lung cancer and now I can't breathe",
+        "my husband is having a seizure that won't stop",
+        "the fit has been going on for 10 minutes",
+        "her face is drooping",
+        "he is unresponsive",
+        "my dad won't wake up",
+        "I want to kill myself",
+        "i dont want to live anymore",
+        "I'm having suicidal thoughts",
+    ],
+)
+def test_red_flags(text: str) -> None:
+    assert has_red_flag(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can LEMS affect breathing?",
+        "what is a seizure",
+        "I had a seizure last year",
+        "what is anti-Yo",
+        "my legs are weak",
+    ],
+)
+def test_no_red_flag_in_ordinary_messages(text: str) -> None:
+    assert not has_red_flag(text)
+
+
+def test_stop_requests() -> None:
+    assert wants_to_stop("stop")
+    assert wants_to_stop("I don't want to answer these questions")
+    assert wants_to_stop("cancel the assessment")
+    assert not wants_to_stop("no")
+    assert not wants_to_stop("will the symptoms stop?")
+
+
+def test_follow_up_detection() -> None:
+    assert is_follow_up("and how is it treated?")
+    assert is_follow_up("is this dangerous")
+    assert not is_follow_up("how is PNS treated")
+
+
+def test_follow_up_takes_previous_entities() -> None:
+    assert resolve_follow_up("ask_treatment", [], "and how is it treated?", "ask_syndrome", [("syndrome", "lems")]) == (
+        "ask_treatment", [("syndrome", "lems")])
+
+
+def test_what_about_keeps_previous_intent() -> None:
+    assert resolve_follow_up("ask_syndrome", [("antibody", "ri")], "what about anti-Ri?", "ask_antibodies",
+                             [("antibody", "yo")]) == ("ask_antibodies", [("antibody", "ri")])
+
+
+def test_a_fresh_question_is_left_alone() -> None:
+    assert resolve_follow_up("ask_treatment", [], "how is PNS treated", "ask_syndrome", [("syndrome", "lems")]) == (
+        "ask_treatment", [])
+    assert resolve_follow_up("ask_tests", [("test", "mri")], "what is an MRI", "ask_syndrome", [("syndrome", "lems")]) == (
+        "ask_tests", [("test", "mri")])
+    assert resolve_follow_up("ask_treatment", [], "and how is it treated", None, []) == ("ask_treatment", [])
