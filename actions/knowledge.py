@@ -31,6 +31,11 @@ def message_entities(tracker: Tracker) -> List[Tuple[str, str]]:
     return [(str(e["entity"]), str(e["value"])) for e in found if e.get("entity") and e.get("value")]
 
 
+def user_turns(tracker: Tracker) -> int:
+    """How many user messages the conversation has had (the current one included)."""
+    return sum(1 for event in tracker.events if event.get("event") == "user")
+
+
 def feedback_buttons() -> List[Dict[str, str]]:
     return [
         {"title": "Yes", "payload": f'/{FEEDBACK_INTENT}{json.dumps({"helpful": "yes"})}'},
@@ -70,12 +75,14 @@ class ActionAnswerKnowledge(Action):
         if has_red_flag(text):
             await send_emergency_advice(dispatcher)
             events.append(SlotSet("referral_advice", "emergency"))
+        turn = user_turns(tracker)
         context: Dict[str, Any] = tracker.get_slot("knowledge_context") or {}
+        recent = context.get("turn") == turn - 1  # the previous message was that question
         intent, entities = resolve_follow_up(
             (message.get("intent") or {}).get("name") or "",
             message_entities(tracker),
             text,
-            context.get("intent"),
+            context.get("intent") if recent else None,
             [tuple(e) for e in context.get("entities") or []],
         )
         try:
@@ -92,7 +99,9 @@ class ActionAnswerKnowledge(Action):
         dispatcher.utter_message(text=reply.text)
         if reply.answer_ids or reply.paragraphs:
             dispatcher.utter_message(text="Was this helpful?", buttons=feedback_buttons())
-        new_context = {"intent": intent, "entities": [list(e) for e in entities], "answer_ids": reply.answer_ids}
+        new_context = {
+            "intent": intent, "entities": [list(e) for e in entities], "answer_ids": reply.answer_ids, "turn": turn,
+        }
         return events + [SlotSet("knowledge_context", new_context)]
 
 

@@ -93,6 +93,10 @@ def has_red_flag(text: str) -> bool:
     return bool(_RED_FLAGS.search(text.lower().replace("’", "'")))
 
 
+#: Questions about PNS as a whole: "is it contagious?" refers to PNS, not the last topic.
+GENERAL_INTENTS = frozenset({"ask_pns_overview", "ask_cause", "ask_referral_centre"})
+
+
 def resolve_follow_up(
     intent: str,
     entities: Sequence[tuple[str, str]],
@@ -102,7 +106,11 @@ def resolve_follow_up(
 ) -> tuple[str, list[tuple[str, str]]]:
     """Fill a follow-up question from the previous knowledge question.
 
-    - no entities and the message refers back ("how is it treated?") → the previous entities;
+    Callers pass ``last_intent=None`` unless the previous message was that question: context
+    does not survive other turns in between.
+
+    - no entities and the message refers back ("how is it treated?") → the previous entities,
+      except for questions about PNS in general;
     - "what about anti-Ri?" (new entity, "what about"/"and" opening) → the previous intent, so
       an antibody question stays an antibody question.
     """
@@ -111,7 +119,7 @@ def resolve_follow_up(
     if not last_intent:
         return intent, entities
     opening = _norm(text)
-    if not entities and last_entities and is_follow_up(text):
+    if not entities and last_entities and intent not in GENERAL_INTENTS and is_follow_up(text):
         return intent, last_entities
     if entities and re.match(r"^(and )?(what|how) about\b|^and\b", opening):
         return last_intent, entities

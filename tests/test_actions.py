@@ -62,18 +62,31 @@ async def test_answer_comes_from_the_kb(kb_url: str, use_kb) -> None:
     assert dispatcher.messages[1]["text"] == "Was this helpful?"
     assert [b["title"] for b in dispatcher.messages[1]["buttons"]] == ["Yes", "No"]
     assert events == [SlotSet("knowledge_context", {
-        "intent": "ask_antibodies", "entities": [["antibody", "yo"]], "answer_ids": reply.answer_ids})]
+        "intent": "ask_antibodies", "entities": [["antibody", "yo"]], "answer_ids": reply.answer_ids, "turn": 0})]
 
 
 async def test_follow_up_uses_the_previous_topic(kb_url: str, use_kb) -> None:
     use_kb(kb_url)
     dispatcher = CollectingDispatcher()
-    context = {"intent": "ask_syndrome", "entities": [["syndrome", "lems"]], "answer_ids": []}
-    await ActionAnswerKnowledge().run(
-        dispatcher, tracker("ask_treatment", text="and how is it treated?", slots={"knowledge_context": context}), {})
+    context = {"intent": "ask_syndrome", "entities": [["syndrome", "lems"]], "answer_ids": [], "turn": 1}
+    t = tracker("ask_treatment", text="and how is it treated?", slots={"knowledge_context": context})
+    t.events = [{"event": "user", "text": "what is LEMS"}, {"event": "user", "text": "and how is it treated?"}]
+    await ActionAnswerKnowledge().run(dispatcher, t, {})
     with session_scope(kb_url) as session:
         expected = compose_answer(session, "ask_treatment", [("syndrome", "lems")]).text
     assert dispatcher.messages[0]["text"] == expected
+
+
+async def test_context_does_not_survive_turns_in_between(kb_url: str, use_kb) -> None:
+    use_kb(kb_url)
+    dispatcher = CollectingDispatcher()
+    context = {"intent": "ask_tests", "entities": [["test", "emg"]], "answer_ids": [], "turn": 1}
+    t = tracker("ask_treatment", text="how is it treated?", slots={"knowledge_context": context})
+    t.events = [{"event": "user", "text": "what is an EMG"}, {"event": "user", "text": "thanks"},
+                {"event": "user", "text": "how is it treated?"}]
+    await ActionAnswerKnowledge().run(dispatcher, t, {})
+    with session_scope(kb_url) as session:
+        assert dispatcher.messages[0]["text"] == compose_answer(session, "ask_treatment", []).text
 
 
 async def test_red_flag_inside_a_question_gets_emergency_advice_first(kb_url: str, use_kb) -> None:

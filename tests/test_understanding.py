@@ -100,6 +100,11 @@ def test_what_about_keeps_previous_intent() -> None:
                              [("antibody", "yo")]) == ("ask_antibodies", [("antibody", "ri")])
 
 
+def test_questions_about_pns_in_general_never_inherit_a_topic() -> None:
+    assert resolve_follow_up("ask_pns_overview", [], "is it contagious", "ask_tests", [("test", "emg")]) == (
+        "ask_pns_overview", [])
+
+
 def test_a_fresh_question_is_left_alone() -> None:
     assert resolve_follow_up("ask_treatment", [], "how is PNS treated", "ask_syndrome", [("syndrome", "lems")]) == (
         "ask_treatment", [])
