@@ -26,6 +26,12 @@ logger = logging.getLogger(__name__)
 FORM = "referral_form"
 #: Which fact an entity kind reports, when the user tells us about themselves or a relative.
 FACT_OF_KIND = {"cancer": "cancer_history", "symptom": "neuro_symptoms", "antibody": "antibodies_positive"}
+#: Intents answered by a digression rule mid-form: left to Rasa (the form turn is rejected).
+DIGRESSION_INTENTS = {
+    "ask_pns_overview", "ask_cause", "ask_syndrome", "ask_symptoms", "ask_antibodies", "ask_tests", "ask_treatment",
+    "ask_cancer_link", "ask_prognosis", "ask_referral_centre", "greet", "thank", "bot_challenge", "ask_capabilities",
+    "out_of_scope", "give_feedback", "goodbye", "request_human", "report_emergency",
+}
 #: Intents whose entities are facts about the user (not questions about a thing).
 REPORTING_INTENTS = {"inform_condition", "ask_should_see_doctor", "affirm", "deny", "nlu_fallback"}
 ANSWER_VALUE = {YES: True, NO: False, UNKNOWN: False}  # "I don't know" counts as not found
@@ -43,7 +49,7 @@ def extract_facts(
     mentioned: List[str] = []
     if intent in REPORTING_INTENTS or requested_slot:
         if intent not in REPORTING_INTENTS and requested_slot is not None:
-            reporting = answer_kind(intent, text) is not None
+            reporting = answer_kind(text) is not None
         else:
             reporting = True
         for entity in entities if reporting else []:
@@ -55,7 +61,7 @@ def extract_facts(
             if not negated:
                 mentioned.append(f"{entity['entity']}:{entity['value']}")
     if requested_slot in FACT_SLOTS and requested_slot not in facts:
-        kind = answer_kind(intent, text)
+        kind = answer_kind(text)
         if kind is not None:
             facts[requested_slot] = ANSWER_VALUE[kind]
     return facts, mentioned
@@ -111,6 +117,10 @@ class ValidateReferralForm(FormValidationAction):
         if requested and wants_to_stop(text):
             return [SlotSet("assessment_stopped", True)]
         facts, mentioned = extract_facts(intent, text, message.get("entities") or [], requested)
+        if requested and not facts and intent not in DIGRESSION_INTENTS:
+            # not an answer we understand, and not a question: ask again rather than guess
+            dispatcher.utter_message(response="utter_answer_not_understood")
+            return [SlotSet(requested, None)]
         events: List[EventType] = [SlotSet(slot, value) for slot, value in facts.items()]
         if mentioned:
             known = list(tracker.get_slot("reported_conditions") or [])

@@ -25,8 +25,17 @@ _DONT_KNOW = re.compile(
     r"|\b(never|not|haven'?t|havent|hasn'?t|hasnt) (been )?(tested|checked)\b|\bno tests?\b|\bnot yet tested\b"
     r"|\bcan'?t remember\b|\bno clue\b"
 )
-_YES = re.compile(r"^(yes|yeah|yep|yup|ya|y|sure|correct|right|true|indeed|of course|she does|he does|i do|i have|she has|he has|it was|they were)\b")
-_NO = re.compile(r"^(no|nope|nah|n|never|not really|none|negative|i don'?t|i do not|she doesn'?t|he doesn'?t|i haven'?t|she hasn'?t|he hasn'?t)\b")
+_YES = re.compile(
+    r"^(yes|yeah|yea|yep|yup|ya|yess+|sure|correct|right|true|indeed|of course|definitely|absolutely|certainly"
+    r"|affirmative|ok|okay|uh huh|i do|i have|i did|she does|he does|she has|he has|she did|he did|they have"
+    r"|it was|he was|she was|they were|we do|that's right|thats right)\b"
+)
+_NO = re.compile(
+    r"^(no|nope|nah|never|not really|none|negative|i don'?t|i do not|she doesn'?t|he doesn'?t|i haven'?t"
+    r"|she hasn'?t|he hasn'?t|they haven'?t|i didn'?t|she didn'?t|he didn'?t|not at all)\b"
+)
+#: Button payloads of the yes/no questions (domain.yml utter_ask_*).
+_PAYLOADS = {"/affirm": "yes", "/deny": "no"}
 
 _STOP = re.compile(
     r"^(stop|cancel|quit|exit|enough|never ?mind|forget it)\b|\b(stop|cancel|end) (the |these |this )?(questions|assessment|quiz|questionnaire)\b"
@@ -56,17 +65,22 @@ _RED_FLAGS = re.compile(
 )
 
 
-def answer_kind(intent: Optional[str], text: str) -> Optional[str]:
-    """YES, NO or UNKNOWN for an answer to a yes/no question, or None if it is not an answer.
+def answer_kind(text: str) -> Optional[str]:
+    """YES, NO or UNKNOWN for an answer to a yes/no question, or None if it is not one.
 
-    "I don't know" and "never tested" are UNKNOWN, which the assessment counts as not found.
+    Decided by the words (or the button payload), never by the predicted intent alone:
+    DIET can be confidently wrong on unusual text ("sdfkj" → affirm 0.98), and a wrong
+    "yes" here would change medical advice. "I don't know" and "never tested" are UNKNOWN,
+    which the assessment counts as not found.
     """
+    if text.strip() in _PAYLOADS:
+        return YES if _PAYLOADS[text.strip()] == "yes" else NO
     clean = _norm(text)
     if _DONT_KNOW.search(clean):
         return UNKNOWN
-    if intent == "affirm" or _YES.match(clean):
+    if _YES.match(clean):
         return YES
-    if intent == "deny" or _NO.match(clean):
+    if _NO.match(clean):
         return NO
     return None
 

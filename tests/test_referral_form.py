@@ -82,6 +82,15 @@ async def test_answers_to_the_question_asked(kb_url, use_kb, intent, text, value
     assert slot_events(events)["requested_slot"] is None
 
 
+@pytest.mark.parametrize(("intent", "text"), [("affirm", "sdfkj qwe"), ("nlu_fallback", "hmm maybe"), ("inform_condition", "my son")])
+async def test_an_answer_not_understood_is_asked_again_not_guessed(kb_url, use_kb, intent, text) -> None:
+    use_kb(kb_url)
+    t = tracker(intent, text=text, slots={"requested_slot": "neuro_symptoms", "cancer_history": True}, active_loop="referral_form")
+    events, dispatcher = await run_form(t)
+    assert slot_events(events) == {"neuro_symptoms": None, "requested_slot": "neuro_symptoms"}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_not_understood"]
+
+
 async def test_free_text_answer_with_an_entity(kb_url, use_kb) -> None:
     use_kb(kb_url)
     text = "yes, lung cancer in 2021"

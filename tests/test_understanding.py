@@ -6,23 +6,27 @@ from actions.understanding import (
 
 
 @pytest.mark.parametrize(
-    ("intent", "text", "expected"),
+    ("text", "expected"),
     [
-        ("affirm", "yes", YES),
-        (None, "yes, lung cancer in 2021", YES),
-        ("inform_condition", "yeah she has", YES),
-        ("deny", "no", NO),
-        (None, "nope never", NO),
-        ("deny", "I don't know", UNKNOWN),
-        (None, "never tested", UNKNOWN),
-        (None, "not sure", UNKNOWN),
-        (None, "she hasn't been tested", UNKNOWN),
-        ("nlu_fallback", "idk", UNKNOWN),
-        ("ask_symptoms", "what symptoms does it cause", None),
+        ("yes", YES),
+        ("/affirm", YES),
+        ("yes, lung cancer in 2021", YES),
+        ("yeah she has", YES),
+        ("no", NO),
+        ("/deny", NO),
+        ("nope never", NO),
+        ("I don't know", UNKNOWN),
+        ("never tested", UNKNOWN),
+        ("not sure", UNKNOWN),
+        ("she hasn't been tested", UNKNOWN),
+        ("idk", UNKNOWN),
+        ("what symptoms does it cause", None),
+        ("sdfkj qwe", None),  # DIET once read this as affirm (0.98): words decide, not the intent
+        ("yo", None),
     ],
 )
-def test_answer_kind(intent, text, expected) -> None:
-    assert answer_kind(intent, text) == expected
+def test_answer_kind(text, expected) -> None:
+    assert answer_kind(text) == expected
 
 
 @pytest.mark.parametrize(
