@@ -100,8 +100,9 @@ def normalise(ref: Ref, raw: Mapping[str, Any], where: str, known: Known) -> dic
 def to_record(ref: Ref, payload: Mapping[str, Any]) -> dict[str, Any]:
     """The item as a person reads and writes it in a file: ``ref`` first, links as ``kind:key``."""
     record: dict[str, Any] = {"ref": str(ref)}
-    for name, value in payload.items():
-        record[name] = [f"{k}:{i}" for k, i in value] if name == "related" else value
+    for field in FIELDS[ref.type]:  # the documented order, whatever order the payload came in
+        value = payload.get(field.name)
+        record[field.name] = [f"{k}:{i}" for k, i in value] if field.kind == "links" else value
     return record
 
 
