@@ -22,11 +22,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -39,6 +41,7 @@ TARGETS: tuple[str, ...] = ("intracellular", "cell_surface")
 #: Review states of a revision; the first three are "open" (not yet decided).
 REVISION_STATES: tuple[str, ...] = ("draft", "in_review", "approved", "published", "superseded", "rejected")
 OPEN_STATES: tuple[str, ...] = ("draft", "in_review", "approved")
+_OPEN_SQL = "status IN (" + ", ".join(f"'{state}'" for state in OPEN_STATES) + ")"
 #: How a revision came about.
 REVISION_ACTIONS: tuple[str, ...] = ("edit", "import", "rollback", "seed", "baseline")
 
@@ -258,7 +261,14 @@ class Revision(Base):
     """
 
     __tablename__ = "content_revision"
-    __table_args__ = (UniqueConstraint("item_ref", "version", name="uq_revision_item_version"),)
+    __table_args__ = (
+        UniqueConstraint("item_ref", "version", name="uq_revision_item_version"),
+        # the workflow's invariants, held by the database even if two staff act at once
+        Index("uq_revision_one_published", "item_ref", unique=True,
+              sqlite_where=text("status = 'published'"), postgresql_where=text("status = 'published'")),
+        Index("uq_revision_one_open", "item_ref", unique=True,
+              sqlite_where=text(_OPEN_SQL), postgresql_where=text(_OPEN_SQL)),
+    )
 
     id = Column(Integer, primary_key=True)
     # looked up through uq_revision_item_version's index (item_ref is its leading column)

@@ -106,6 +106,12 @@ def to_record(ref: Ref, payload: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
+def recheck(ref: Ref, payload: Mapping[str, Any], where: str, known: Known) -> dict[str, Any]:
+    """Check a stored payload against today's rules and references (publish, validate)."""
+    fields = {k: v for k, v in to_record(ref, payload).items() if k != "ref"}
+    return normalise(ref, fields, where, known)
+
+
 def synonym_clashes(entities: Mapping[Ref, Mapping[str, Any]]) -> dict[str, list[Ref]]:
     """Surface forms (names and synonyms) that more than one entity claims.
 

@@ -37,7 +37,7 @@ from kb import revisions
 from kb.errors import ContentError, ReviewError
 from kb.items import LiveContent, Ref, sorted_refs
 from kb.models import Revision
-from kb.payloads import check_synonym_clashes, known_in, merged_view, normalise, to_record
+from kb.payloads import check_synonym_clashes, known_in, merged_view, recheck
 from kb.revisions import Change
 
 #: Names the system uses for content nobody on the staff wrote in the database.
@@ -127,14 +127,13 @@ def _check_reviewer(ref: Ref, revision: Revision, user: str, doing: str) -> None
 # --------------------------------------------------------------------------- going live
 
 
-def _check_publishable(session: Session, live: LiveContent, batch: Mapping[Ref, Mapping[str, Any]],
+def _check_publishable(live: LiveContent, batch: Mapping[Ref, Mapping[str, Any]],
                        where: Mapping[Ref, str]) -> None:
     """References resolve and synonyms stay unique once ``batch`` is live."""
     view = merged_view(live.items(), batch)
     known = known_in(view)
     for ref, item in batch.items():
-        fields = {k: v for k, v in to_record(ref, item).items() if k != "ref"}
-        normalise(ref, fields, where[ref], known)
+        recheck(ref, item, where[ref], known)
     check_synonym_clashes(view, where)
 
 
@@ -152,7 +151,7 @@ def publish(session: Session, refs: Iterable[Ref], user: str) -> list[Revision]:
                               f"v{current.version if current else '?'} went live since; edit it again")
         chosen[ref] = revision
     batch = {ref: revisions.payload(r) for ref, r in chosen.items()}
-    _check_publishable(session, live, batch, {ref: f"{ref} v{r.version}" for ref, r in chosen.items()})
+    _check_publishable(live, batch, {ref: f"{ref} v{r.version}" for ref, r in chosen.items()})
     live.write(batch)
     moment = revisions.now()
     for ref, revision in chosen.items():
@@ -182,7 +181,7 @@ def rollback(session: Session, ref: Ref, number: int, user: str, message: Option
         raise ReviewError(f"{ref}: v{number} is already the published version")
     live = LiveContent(session)
     item = revisions.payload(target)
-    _check_publishable(session, live, {ref: item}, {ref: f"{ref} v{number}"})
+    _check_publishable(live, {ref: item}, {ref: f"{ref} v{number}"})
     previous = live.payload(ref)
     live.write({ref: item})
     change = Change(user, "rollback", message or f"rollback to v{number}")

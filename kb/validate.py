@@ -17,7 +17,7 @@ from kb.answers import PHRASE_KEYS
 from kb.contract import ENTITY_IDS, KNOWLEDGE_INTENTS
 from kb.errors import ContentError
 from kb.items import LiveContent, Ref, entity_ref
-from kb.payloads import known_in, normalise, synonym_clashes, to_record
+from kb.payloads import Known, known_in, recheck, synonym_clashes
 
 REQUIRED_SETTINGS: tuple[str, ...] = ("emergency_number",)
 
@@ -31,14 +31,10 @@ class Problem:
         return f"{self.ref}: {self.message}"
 
 
-def _fields(ref: Ref, item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in to_record(ref, item).items() if k != "ref"}
-
-
-def _check(ref: Ref, item: Mapping[str, Any], label: str, known: Any) -> list[Problem]:
+def _check(ref: Ref, item: Mapping[str, Any], label: str, known: Known) -> list[Problem]:
     """The rules imports enforce (sources, dangling ids, empty or oversize text…)."""
     try:
-        normalise(ref, _fields(ref, item), label, known)
+        recheck(ref, item, label, known)
     except ContentError as exc:
         return [Problem(str(ref), str(exc).removeprefix(f"{label}: "))]
     return []

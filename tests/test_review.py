@@ -3,6 +3,7 @@ from typing import Any, Callable
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from kb import review, revisions
 from kb.answers import compose_answer
@@ -242,3 +243,14 @@ def test_staff_must_say_who_they_are(fresh_kb_url: str, user) -> None:
         draft(fresh_kb_url, OVERVIEW, lambda f: f.update(text="Anonymous."), author=user)
     with session_scope(fresh_kb_url) as session:
         assert session.scalar(select(func.count(Revision.id)).where(Revision.status == "draft")) == 0
+
+
+@pytest.mark.parametrize("status", ["published", "draft"])
+def test_the_database_allows_one_published_and_one_open_version_per_item(fresh_kb_url: str, status: str) -> None:
+    def version(number: int) -> Revision:
+        return Revision(item_ref="centre", version=number, status=status, action="edit", payload="{}", diff="",
+                        author="alice", created_at=revisions.now())
+
+    with pytest.raises(IntegrityError):
+        with session_scope(fresh_kb_url) as session:
+            session.add_all([version(98), version(99)])
