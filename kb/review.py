@@ -104,8 +104,9 @@ def submit(session: Session, ref: Ref, user: str) -> Revision:
 
 
 def approve(session: Session, ref: Ref, user: str) -> Revision:
+    user = check_user(user)
     revision = _open(session, ref, ("in_review",), "approve")
-    _check_reviewer(ref, revision, check_user(user), "approve")
+    _check_reviewer(ref, revision, user, "approve")
     revision.status, revision.reviewed_by, revision.reviewed_at = "approved", user, revisions.now()
     return revision
 
@@ -119,7 +120,7 @@ def reject(session: Session, ref: Ref, user: str, message: str) -> Revision:
 
 
 def _check_reviewer(ref: Ref, revision: Revision, user: str, doing: str) -> None:
-    if revision.author == user:
+    if revision.author.casefold() == user.casefold():  # "Alice" is still alice
         raise ReviewError(f"{ref}: {user} wrote v{revision.version}; a reviewer other than the author "
                           f"must {doing} it")
 

@@ -83,6 +83,8 @@ def test_an_author_cannot_approve_or_publish_their_own_change(fresh_kb_url: str)
     with pytest.raises(ReviewError, match="other than the author"):
         step(url, review.approve, OVERVIEW, "alice")
     with pytest.raises(ReviewError, match="other than the author"):
+        step(url, review.approve, OVERVIEW, " Alice ")
+    with pytest.raises(ReviewError, match="other than the author"):
         step(url, review.publish, [OVERVIEW], "alice")
     step(url, review.approve, OVERVIEW, "bob")
     with pytest.raises(ReviewError, match="other than the author"):
