@@ -9,12 +9,12 @@ import argparse
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 from sqlalchemy.orm import Session
 
 from kb import review, revisions
-from kb.drafts import draft_records
+from kb.drafts import DraftReport, draft_records
 from kb.errors import ContentError
 from kb.exchange import format_of, parse_yaml, read_records, write
 from kb.items import ITEM_TYPES, LiveContent, Ref, parse_ref
@@ -70,7 +70,7 @@ def _history_line(r: Revision) -> str:
     return line + (f"  — {r.message}" if r.message else "")
 
 
-def _refs(session: Session, args: argparse.Namespace, pick: Any) -> list[Ref]:
+def _refs(session: Session, args: argparse.Namespace, pick: Callable[[Revision], bool]) -> list[Ref]:
     """The refs named on the command line, or with --all the open changes ``pick`` accepts."""
     if args.all == bool(args.refs):
         raise ContentError("name the items, or give --all (not both)")
@@ -185,7 +185,7 @@ def cmd_stats(args: argparse.Namespace, session: Session) -> Result:
 # --------------------------------------------------------------------------- changing
 
 
-def _drafted(report: Any) -> Result:
+def _drafted(report: DraftReport) -> Result:
     result = Result([f"{r.item_ref}: v{r.version} {r.status.replace('_', ' ')}" for r in report.drafted])
     result.lines.append(str(report))
     return result
@@ -221,7 +221,8 @@ def save_edit(session: Session, ref: Ref, text: str, where: str, args: argparse.
     return _drafted(report)
 
 
-def _each(session: Session, refs: list[Ref], action: Any, user: str, verb: str) -> Result:
+def _each(session: Session, refs: list[Ref], action: Callable[[Session, Ref, str], Revision], user: str,
+          verb: str) -> Result:
     if not refs:
         return Result([f"nothing to {verb}"])
     done = [action(session, ref, user) for ref in refs]
