@@ -4,6 +4,10 @@ This is the only module actions use to read content. It picks the staff-written 
 an intent and the entities of the message, fills in structured facts (risk group, linked
 cancers and syndromes…) with KB phrases, and keeps the sources of every piece it used so the
 reply can say where the information comes from.
+
+It reads the live tables, which hold only published content (drafts and history live in
+``content_revision``, see :mod:`kb.review`): nothing here filters by review state, and no
+draft can reach a patient.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kb.models import KINDS, Answer, Centre, Entity, Phrase, Setting, Source
+from kb.models import KINDS, RISK_GROUPS, Answer, Centre, Entity, Phrase, Setting, Source
 
 #: The intent that asks "what is it?" for each entity kind.
 NATURAL_INTENT: dict[str, str] = {
@@ -33,6 +37,14 @@ LISTED_LINKS: dict[str, tuple[str, ...]] = {
     "test": (),
     "treatment": (),
 }
+#: Phrases this module and the actions read; ``python -m kb validate`` reports missing ones,
+#: because a missing phrase silently drops a sentence from replies.
+PHRASE_KEYS: tuple[str, ...] = (
+    "sources.label", "entity.unknown", "answer.missing", "advice.doctor", "centre.contacts",
+    "centre.no_contacts", "handoff", "emergency.advice",
+    *(f"risk_group.{group}" for group in RISK_GROUPS),
+    *sorted({f"linked.{kind}" for kinds in LISTED_LINKS.values() for kind in kinds}),
+)
 #: Personal intents answered with general advice (the referral assessment refines it).
 ADVICE_INTENTS: tuple[str, ...] = ("inform_condition", "ask_should_see_doctor")
 MAX_ENTITIES_PER_REPLY = 3

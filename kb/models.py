@@ -4,6 +4,10 @@ Every text a patient reads lives here (answers, entity descriptions, the phrases
 structured facts into sentences), each linked to the sources that support it, so that staff
 can correct content without touching code and every answer traces back to a publication.
 
+The content tables hold the *published* version of every item and nothing else, so the bot
+reads them directly; drafts, reviews and history live in :class:`Revision` (see
+:mod:`kb.review` for the workflow).
+
 Rows loaded from the seed YAML keep ``seed_hash``: the hash of the seed payload last written
 into them. If the row's current payload no longer hashes to it, staff edited the row, and the
 seed loader leaves it alone unless forced (see :mod:`kb.loader`).
@@ -18,11 +22,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -32,6 +38,12 @@ Base = declarative_base()
 KINDS: tuple[str, ...] = ("antibody", "syndrome", "symptom", "cancer", "test", "treatment")
 RISK_GROUPS: tuple[str, ...] = ("high", "intermediate", "lower", "unclassified")
 TARGETS: tuple[str, ...] = ("intracellular", "cell_surface")
+#: Review states of a revision; the first three are "open" (not yet decided).
+REVISION_STATES: tuple[str, ...] = ("draft", "in_review", "approved", "published", "superseded", "rejected")
+OPEN_STATES: tuple[str, ...] = ("draft", "in_review", "approved")
+_OPEN_SQL = "status IN (" + ", ".join(f"'{state}'" for state in OPEN_STATES) + ")"
+#: How a revision came about.
+REVISION_ACTIONS: tuple[str, ...] = ("edit", "import", "rollback", "seed", "baseline")
 
 
 def _now() -> datetime:
@@ -236,3 +248,43 @@ class UnansweredQuestion(Base):
     reason = Column(String(32), nullable=False)  # low_confidence | no_answer | unknown_entity
     predicted_intent = Column(String(64))
     confidence = Column(Float)
+
+
+class Revision(Base):
+    """One version of one content item, with who changed it, when, how, and who reviewed it.
+
+    ``payload`` is the item's complete content (JSON, the :mod:`kb.items` payload), so any
+    version can be shown, compared or restored on its own; ``diff`` is the change against the
+    version it was made from, kept as text because reviewers and auditors read it. Versions
+    are numbered per item. At most one revision per item is open (draft, in review, approved)
+    and at most one is ``published`` — the one whose payload is in the live tables.
+    """
+
+    __tablename__ = "content_revision"
+    __table_args__ = (
+        UniqueConstraint("item_ref", "version", name="uq_revision_item_version"),
+        # the workflow's invariants, held by the database even if two staff act at once
+        Index("uq_revision_one_published", "item_ref", unique=True,
+              sqlite_where=text("status = 'published'"), postgresql_where=text("status = 'published'")),
+        Index("uq_revision_one_open", "item_ref", unique=True,
+              sqlite_where=text(_OPEN_SQL), postgresql_where=text(_OPEN_SQL)),
+    )
+
+    id = Column(Integer, primary_key=True)
+    # looked up through uq_revision_item_version's index (item_ref is its leading column)
+    item_ref = Column(String(200), nullable=False)  # e.g. "entity:antibody:yo"
+    version = Column(Integer, nullable=False)
+    status = Column(String(16), nullable=False, index=True)  # REVISION_STATES
+    action = Column(String(16), nullable=False)  # REVISION_ACTIONS
+    payload = Column(Text, nullable=False)
+    diff = Column(Text, nullable=False, default="")
+    #: the published version this change was made against (publishing checks it is still live)
+    base_version = Column(Integer)
+    message = Column(Text)
+    author = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), default=_now, nullable=False)
+    submitted_at = Column(DateTime(timezone=True))
+    reviewed_by = Column(String(64))
+    reviewed_at = Column(DateTime(timezone=True))
+    published_by = Column(String(64))
+    published_at = Column(DateTime(timezone=True))

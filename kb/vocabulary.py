@@ -1,4 +1,8 @@
-"""The words the NLU must recognise, read from the KB (names and synonyms of every entity)."""
+"""The words the NLU must recognise, read from the KB (names and synonyms of every entity).
+
+Reads the live entity tables, which hold only published content (:mod:`kb.review`): a
+synonym in a draft is not recognised until it is published and the pipeline rebuilt.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,8 +3,8 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kb.answers import KnowledgeBase, compose_answer, display_name, emergency_number
-from kb.contract import KNOWLEDGE_INTENTS
+from kb.answers import LISTED_LINKS, NATURAL_INTENT, KnowledgeBase, compose_answer, display_name, emergency_number
+from kb.contract import ENTITY_IDS, KNOWLEDGE_INTENTS
 from kb.db import session_scope
 from kb.models import Answer, Centre, Entity, Phrase, Setting
 
@@ -30,6 +30,26 @@ def test_anti_yo_combines_description_risk_group_tumours_and_sources(session: Se
     assert "cancer" in reply.text.lower()
     assert reply.sources and reply.text.rstrip().endswith(".")
     assert "Sources:" in reply.text
+
+
+@pytest.mark.parametrize("kind", sorted(ENTITY_IDS))
+def test_every_entity_of_every_kind_is_answered_with_its_facts_and_sources(session: Session, kind: str) -> None:
+    kb = KnowledgeBase(session)
+    intent = NATURAL_INTENT[kind]
+    for key in ENTITY_IDS[kind]:
+        reply = compose_answer(session, intent, [(kind, key)])
+        item = kb.entity(kind, key)
+        assert reply.sources and not reply.unknown, key
+        specific = kb.answer(intent, item)
+        if specific is not None:
+            assert specific.text in reply.text and reply.answer_ids == [specific.id]
+            continue
+        assert item.description in reply.text, key
+        if item.risk_group:
+            assert phrase(session, f"risk_group.{item.risk_group}") in reply.text, key
+        for linked_kind in LISTED_LINKS[kind]:
+            for linked in item.related(linked_kind):
+                assert display_name(linked) in reply.text, (key, linked.key)
 
 
 def test_lems_question_is_answered_from_its_entry(session: Session) -> None:

@@ -65,6 +65,9 @@ def _write_content(tmp_path: Path, mutate) -> Path:
         ("entities/antibodies.yml", lambda d: d["items"][0].update(description=""), "description"),
         ("answers.yml", lambda d: d["answers"][0].update(intent="ask_weather"), "intent"),
         ("entities/syndromes.yml", lambda d: d["items"].append(dict(d["items"][0])), "duplicate"),
+        ("entities/antibodies.yml", lambda d: d["items"][1]["synonyms"].append(d["items"][0]["synonyms"][0]),
+         "duplicate synonym"),
+        ("answers.yml", lambda d: d["answers"][0].update(text="x" * 5000), "limit is 4000"),
     ],
 )
 def test_invalid_content_is_rejected_with_its_location(tmp_path: Path, file, change, message) -> None:

@@ -19,9 +19,14 @@ from typing import Any, Iterator
 import pytest
 from sqlalchemy import select
 
+from kb import review
 from kb.answers import compose_answer
 from kb.db import session_scope
+from kb.drafts import draft_records
+from kb.exchange import Record
+from kb.items import LiveContent, entity_ref
 from kb.models import Answer
+from kb.revisions import Change
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,6 +166,19 @@ def test_staff_edit_shows_in_the_next_answer_without_retraining(assistant: Assis
         answer.text = new_text
     reply = assistant.say("what is a paraneoplastic neurological syndrome?", sender="edit")
     assert new_text + "\n\n" in reply
+
+
+def test_a_draft_is_not_served_and_its_publication_is(assistant: Assistant) -> None:
+    lems = entity_ref("syndrome", "lems")
+    new_text = "Reviewed while running: LEMS weakens the muscles, most of all in the hips and thighs."
+    with session_scope(assistant.db_url) as session:
+        item = LiveContent(session).payload(lems)
+        fields = {**item, "description": new_text, "related": [f"{k}:{i}" for k, i in item["related"]]}
+        draft_records(session, [Record("test", lems, fields)], Change("alice", "edit"), submit=True)
+    assert new_text not in assistant.say("what is LEMS?", sender="draft")
+    with session_scope(assistant.db_url) as session:
+        review.publish(session, [lems], "bob")
+    assert new_text in assistant.say("what is LEMS?", sender="published")
 
 
 def test_emergency_reply_gives_the_emergency_number(assistant: Assistant) -> None:

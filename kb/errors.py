@@ -1,0 +1,14 @@
+"""Errors the knowledge base reports to the people who feed it content.
+
+Kept in a module of their own because the loader, importer, review workflow and CLI all
+raise and catch them, and none of them should have to import the others for it.
+"""
+from __future__ import annotations
+
+
+class ContentError(ValueError):
+    """Content that cannot be accepted; the message says where (file, row, item) and why."""
+
+
+class ReviewError(RuntimeError):
+    """A review-workflow rule refused the action (e.g. an author publishing their own text)."""

@@ -1,0 +1,292 @@
+"""Content items: the units staff edit, review, publish, export and roll back.
+
+An item is one source, one entity (with its synonyms, links and sources), one answer, one
+phrase, the centre, or one setting. Everything beside the bot's read path — review, history,
+import/export, validation and the seed loader — handles an item as a :class:`Ref` plus a
+*payload*: a plain dict of its content, the same shape the seed loader has always hashed.
+One representation means one code path compares, stores, diffs and writes any kind of
+content.
+
+The live tables hold exactly the published payload of every item (:mod:`kb.review` says
+why). :class:`LiveContent` is the one place that turns live rows into payloads and writes
+payloads into live rows.
+
+References (also accepted: ``<kind>:<key>`` for an entity)::
+
+    source:<key>   entity:<kind>:<key>   answer:<intent>[:<kind>:<key>]
+    phrase:<key>   centre                setting:<key>
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from kb.contract import ANSWER_INTENTS
+from kb.errors import ContentError
+from kb.models import KINDS, Answer, Centre, Entity, EntityLink, Phrase, Setting, Source, Synonym
+
+#: Item types in dependency order: an item may refer only to types listed before it.
+ITEM_TYPES: tuple[str, ...] = ("source", "entity", "answer", "phrase", "centre", "setting")
+REF_FORMS = ("source:<key>, entity:<kind>:<key>, answer:<intent>[:<kind>:<key>], phrase:<key>, "
+             "centre, setting:<key>")
+_ARITY: dict[str, tuple[int, ...]] = {
+    "source": (1,), "entity": (2,), "answer": (1, 3), "phrase": (1,), "centre": (0,), "setting": (1,),
+}
+KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+CENTRE_FIELDS: tuple[str, ...] = ("name", "organisation", "description") + Centre.CONTACT_FIELDS
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The stable name of one content item, e.g. ``entity:antibody:yo``."""
+
+    type: str
+    parts: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return ":".join((self.type, *self.parts))
+
+    @property
+    def label(self) -> str:
+        """How load reports name the item: ``antibody yo``, ``answer ask_tests``, ``centre``."""
+        return " ".join(self.parts if self.type == "entity" else (self.type, *self.parts))
+
+    @property
+    def entity(self) -> Optional[tuple[str, str]]:
+        """``(kind, key)`` of the entity an entity or entity-specific answer item is about."""
+        if self.type == "entity":
+            return self.parts[0], self.parts[1]
+        if self.type == "answer" and len(self.parts) == 3:
+            return self.parts[1], self.parts[2]
+        return None
+
+    def sort_key(self) -> tuple[int, tuple[str, ...]]:
+        return ITEM_TYPES.index(self.type), self.parts
+
+
+def entity_ref(kind: str, key: str) -> Ref:
+    return Ref("entity", (kind, key))
+
+
+def parse_ref(text: str) -> Ref:
+    """Parse a reference typed by staff or read from a file; unknown kinds and intents fail here."""
+    parts = tuple(str(text).strip().split(":"))
+    if parts[0] in KINDS:
+        parts = ("entity", *parts)
+    type_, rest = parts[0], parts[1:]
+    if type_ not in _ARITY or len(rest) not in _ARITY[type_]:
+        raise ContentError(f"{text!r} is not an item reference; use {REF_FORMS}")
+    bad = [p for p in rest if not KEY_PATTERN.fullmatch(p)]
+    if bad:
+        raise ContentError(f"{text!r}: {bad[0]!r} is not a valid id (lower-case letters, digits, _ . -; "
+                           f"at most 64 characters)")
+    ref = Ref(type_, rest)
+    if ref.entity and ref.entity[0] not in KINDS:
+        raise ContentError(f"{text!r}: {ref.entity[0]!r} is not an entity kind ({', '.join(KINDS)})")
+    if type_ == "answer" and rest[0] not in ANSWER_INTENTS:
+        raise ContentError(f"{text!r}: intent {rest[0]!r} is not one of {', '.join(ANSWER_INTENTS)}")
+    return ref
+
+
+def sorted_refs(refs: Iterable[Ref]) -> list[Ref]:
+    return sorted(refs, key=Ref.sort_key)
+
+
+# --------------------------------------------------------------------------- row → payload
+
+
+def _keys(sources: Iterable[Source]) -> list[str]:
+    return sorted(s.key for s in sources)
+
+
+def payload_of(ref: Ref, row: Any) -> dict[str, Any]:
+    """The payload of a live row (the seed loader's hash is taken over exactly this)."""
+    if ref.type == "source":
+        return {"short": row.short, "citation": row.citation, "url": row.url}
+    if ref.type == "entity":
+        return {
+            "name": row.name,
+            "description": row.description,
+            "risk_group": row.risk_group,
+            "target": row.target,
+            "synonyms": sorted(s.text for s in row.synonyms),
+            "related": [[l.target_entity.kind, l.target_entity.key] for l in sorted(row.links, key=lambda l: l.position)],
+            "sources": _keys(row.sources),
+        }
+    if ref.type in ("answer", "phrase"):
+        return {"text": row.text, "sources": _keys(row.sources)}
+    if ref.type == "centre":
+        return {**{f: getattr(row, f) for f in CENTRE_FIELDS}, "sources": _keys(row.sources)}
+    return {"value": row.value}
+
+
+# --------------------------------------------------------------------------- live tables
+
+
+class LiveContent:
+    """The published content of one session, as rows and payloads; writes publish payloads."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._sources: Optional[dict[str, Source]] = None
+        self._entities: Optional[dict[tuple[str, str], Entity]] = None
+
+    def sources(self) -> dict[str, Source]:
+        if self._sources is None:
+            self._sources = {s.key: s for s in self.session.execute(select(Source)).scalars()}
+        return self._sources
+
+    def entities(self) -> dict[tuple[str, str], Entity]:
+        if self._entities is None:
+            rows = self.session.execute(
+                select(Entity).options(
+                    selectinload(Entity.synonyms), selectinload(Entity.links), selectinload(Entity.sources)
+                )
+            ).scalars()
+            self._entities = {(e.kind, e.key): e for e in rows}
+        return self._entities
+
+    def rows(self) -> dict[Ref, Any]:
+        """Every live item's row, in dependency order (a few queries, not one per item)."""
+        found: dict[Ref, Any] = {Ref("source", (k,)): row for k, row in self.sources().items()}
+        found.update({entity_ref(*k): row for k, row in self.entities().items()})
+        answers = self.session.execute(
+            select(Answer).options(selectinload(Answer.sources), selectinload(Answer.entity))
+        ).scalars()
+        for a in answers:
+            found[Ref("answer", (a.intent, a.entity.kind, a.entity.key) if a.entity else (a.intent,))] = a
+        for p in self.session.execute(select(Phrase).options(selectinload(Phrase.sources))).scalars():
+            found[Ref("phrase", (p.key,))] = p
+        centre = self._centre()
+        if centre is not None:
+            found[Ref("centre")] = centre
+        for s in self.session.execute(select(Setting)).scalars():
+            found[Ref("setting", (s.key,))] = s
+        return {ref: found[ref] for ref in sorted_refs(found)}
+
+    def items(self) -> dict[Ref, dict[str, Any]]:
+        """Every live item's payload, in dependency order."""
+        return {ref: payload_of(ref, row) for ref, row in self.rows().items()}
+
+    def row(self, ref: Ref) -> Any:
+        """The live row of ``ref``, or None if the item has never been published."""
+        if ref.type == "source":
+            return self.sources().get(ref.parts[0])
+        if ref.type == "entity":
+            return self.entities().get(ref.entity)  # type: ignore[arg-type]
+        if ref.type == "answer":
+            query = select(Answer).where(Answer.intent == ref.parts[0])
+            if ref.entity:
+                entity = self.entities().get(ref.entity)
+                if entity is None:
+                    return None
+                query = query.where(Answer.entity_id == entity.id)
+            else:
+                query = query.where(Answer.entity_id.is_(None))
+            return self.session.execute(query).scalar_one_or_none()
+        if ref.type == "phrase":
+            return self.session.execute(select(Phrase).where(Phrase.key == ref.parts[0])).scalar_one_or_none()
+        if ref.type == "centre":
+            return self._centre()
+        return self.session.get(Setting, ref.parts[0])
+
+    def payload(self, ref: Ref) -> Optional[dict[str, Any]]:
+        row = self.row(ref)
+        return None if row is None else payload_of(ref, row)
+
+    def _centre(self) -> Optional[Centre]:
+        return self.session.execute(
+            select(Centre).options(selectinload(Centre.sources)).order_by(Centre.id)
+        ).scalars().first()
+
+    # ------------------------------------------------------------------ writing
+
+    def write(self, items: Mapping[Ref, Mapping[str, Any]]) -> dict[Ref, Any]:
+        """Write payloads into live rows (creating missing rows); returns the rows written.
+
+        Entities of the batch get their rows first, so links and answers in the same batch can
+        point to entities that did not exist before it. References to anything neither live
+        nor in the batch fail with a :class:`ContentError` (the transaction is rolled back).
+        """
+        ordered = sorted_refs(items)
+        for ref in ordered:
+            if ref.type == "entity" and ref.entity not in self.entities():
+                kind, key = ref.entity  # type: ignore[misc]
+                row = Entity(kind=kind, key=key, name=items[ref]["name"], description=items[ref]["description"])
+                self.session.add(row)
+                self.entities()[(kind, key)] = row
+        self.session.flush()
+        written: dict[Ref, Any] = {}
+        for ref in ordered:
+            written[ref] = getattr(self, f"_write_{ref.type}")(ref, self.row(ref), items[ref])
+        self.session.flush()
+        return written
+
+    def _source_rows(self, ref: Ref, keys: Iterable[str]) -> list[Source]:
+        missing = [k for k in keys if k not in self.sources()]
+        if missing:
+            raise ContentError(f"{ref}: source(s) {missing} are not published")
+        return [self.sources()[k] for k in keys]
+
+    def _entity_row(self, ref: Ref, kind: str, key: str) -> Entity:
+        row = self.entities().get((kind, key))
+        if row is None:
+            raise ContentError(f"{ref}: {kind} {key!r} is not published")
+        return row
+
+    def _write_source(self, ref: Ref, row: Optional[Source], p: Mapping[str, Any]) -> Source:
+        if row is None:
+            row = Source(key=ref.parts[0])
+            self.session.add(row)
+            self.sources()[ref.parts[0]] = row
+        row.short, row.citation, row.url = p["short"], p["citation"], p["url"]
+        return row
+
+    def _write_entity(self, ref: Ref, row: Entity, p: Mapping[str, Any]) -> Entity:
+        row.name, row.description = p["name"], p["description"]
+        row.risk_group, row.target = p["risk_group"], p["target"]
+        links = [self._entity_row(ref, kind, key) for kind, key in p["related"]]
+        # delete old synonyms/links first: the unit of work inserts before it deletes, which
+        # would trip the unique constraints when a row is rewritten
+        row.synonyms.clear()
+        row.links.clear()
+        self.session.flush()
+        row.synonyms = [Synonym(text=s) for s in p["synonyms"]]
+        row.links = [EntityLink(target_entity=target, position=n) for n, target in enumerate(links)]
+        row.sources = self._source_rows(ref, p["sources"])
+        return row
+
+    def _write_answer(self, ref: Ref, row: Optional[Answer], p: Mapping[str, Any]) -> Answer:
+        if row is None:
+            entity = self._entity_row(ref, *ref.entity) if ref.entity else None
+            row = Answer(intent=ref.parts[0], entity=entity)
+            self.session.add(row)
+        row.text, row.sources = p["text"], self._source_rows(ref, p["sources"])
+        return row
+
+    def _write_phrase(self, ref: Ref, row: Optional[Phrase], p: Mapping[str, Any]) -> Phrase:
+        if row is None:
+            row = Phrase(key=ref.parts[0])
+            self.session.add(row)
+        row.text, row.sources = p["text"], self._source_rows(ref, p["sources"])
+        return row
+
+    def _write_centre(self, ref: Ref, row: Optional[Centre], p: Mapping[str, Any]) -> Centre:
+        if row is None:
+            row = Centre()
+            self.session.add(row)
+        for f in CENTRE_FIELDS:
+            setattr(row, f, p[f])
+        row.sources = self._source_rows(ref, p["sources"])
+        return row
+
+    def _write_setting(self, ref: Ref, row: Optional[Setting], p: Mapping[str, Any]) -> Setting:
+        if row is None:
+            row = Setting(key=ref.parts[0])
+            self.session.add(row)
+        row.value = p["value"]
+        return row
