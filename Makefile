@@ -37,8 +37,12 @@ shell: $(DEPS)
 build: $(DEPS)
 	$(PY) -m bot build
 
+# Unit and integration tests run as two pytest processes: in one long process that ran both,
+# CPython 3.11.7 segfaulted in dictresize during a later SQLAlchemy session.close()
+# (reproducible 3/3, never with the groups apart; see the issue notes).
 test: build
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not integration"
+	$(PY) -m pytest -m integration
 	$(MAKE) --no-print-directory validate stories
 
 validate: $(DEPS)

@@ -23,7 +23,7 @@ from kb.models import KINDS, RISK_GROUPS, TARGETS, Answer, Centre, Entity, Phras
 #: Longest text a patient should have to read in one piece (any Text column).
 MAX_TEXT = 4000
 #: Placeholders kb.answers and the actions fill into phrases; any other breaks an answer.
-PHRASE_PLACEHOLDERS: frozenset[str] = frozenset({"name", "items", "contacts", "number"})
+PHRASE_PLACEHOLDERS: frozenset[str] = frozenset({"name", "items", "contacts", "number", "centre"})
 
 Known = Callable[[Ref], bool]
 
