@@ -12,13 +12,14 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run shell build test unit validate stories lock clean help
+.PHONY: run shell build test unit validate stories bench bench-smoke lock clean help
 
 help:
 	@echo "make run    - build what is missing, start the assistant on 127.0.0.1"
 	@echo "make test   - unit + integration tests, rasa data validate, test stories"
 	@echo "make shell  - chat with the assistant in the terminal"
 	@echo "make build  - KB, spaCy pipeline and Rasa model only"
+	@echo "make bench  - benchmark (about 15 min); docs/benchmarks.md"
 
 $(DEPS): requirements/lock.txt requirements/rasa.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +52,13 @@ validate: $(DEPS)
 stories: build
 	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors \
 	    --model $$($(PY) -m bot model) --out results
+
+# Latency/throughput/footprint vs a minimal Rasa bot and /model/parse; writes docs/benchmarks.*
+bench: build
+	$(PY) -m bench.run
+
+bench-smoke: build
+	$(PY) -m bench.run --smoke
 
 # Re-resolve the pinned set (needs the package registry): Rasa's own dependency list,
 # the project's extras constrained by it, then a frozen lock of the result.

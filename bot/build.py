@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
@@ -90,13 +91,20 @@ def ensure_model(settings: Settings, log_file: Optional[Path] = None) -> tuple[P
         "--out", str(settings.models_dir), "--fixed-model-name", name,
     ]
     logger.info("training the Rasa model (%s)…", name)
+    started = time.perf_counter()
     with open(log_file or os.devnull, "ab") as log:
         done = subprocess.run(cmd, cwd=settings.root, env=project_env(settings), stdout=log, stderr=subprocess.STDOUT)
     if done.returncode != 0 or not path.exists():
         hint = f"; see {log_file}" if log_file else ""
         raise RuntimeError(f"rasa train failed (exit {done.returncode}){hint}")
+    training_time_file(path).write_text(f"{time.perf_counter() - started:.1f}\n")
     prune_models(settings.models_dir, keep=path)
     return path, True
+
+
+def training_time_file(model: Path) -> Path:
+    """Where the seconds ``rasa train`` took for ``model`` are kept (read by the benchmark)."""
+    return model.with_name(model.name.replace(".tar.gz", ".train-seconds"))
 
 
 def prune_models(models_dir: Path, keep: Path) -> None:
@@ -104,6 +112,7 @@ def prune_models(models_dir: Path, keep: Path) -> None:
     models = sorted(models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [m for m in models if m != keep][MODELS_KEPT - 1:]:
         old.unlink(missing_ok=True)
+        training_time_file(old).unlink(missing_ok=True)
 
 
 def build_all(settings: Settings) -> BuildResult:

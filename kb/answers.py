@@ -103,11 +103,12 @@ class Reply:
 
 
 def display_name(entity: Entity) -> str:
-    """The entity's name for use inside a sentence ("ovarian cancer", but "LEMS")."""
-    name = entity.name
-    if len(name) > 1 and name[0].isupper() and not name[1].isupper():
-        return name[0].lower() + name[1:]
-    return name
+    """The entity's name inside a list, exactly as staff wrote it.
+
+    No case changes: names start with eponyms ("Hodgkin lymphoma", "Morvan syndrome") as
+    often as with ordinary words, and a wrongly lower-cased proper name looks careless.
+    """
+    return entity.name
 
 
 class KnowledgeBase:

@@ -140,8 +140,9 @@ def test_emergency_number_comes_from_settings(fresh_kb_url: str) -> None:
         assert emergency_number(session) == "911"
 
 
-def test_display_name_keeps_acronyms() -> None:
-    assert display_name(Entity(name="Ovarian cancer")) == "ovarian cancer"
+def test_display_name_keeps_the_name_as_written() -> None:
+    assert display_name(Entity(name="Hodgkin lymphoma")) == "Hodgkin lymphoma"
+    assert display_name(Entity(name="Ovarian cancer")) == "Ovarian cancer"
     assert display_name(Entity(name="LEMS")) == "LEMS"
     assert display_name(Entity(name="anti-Yo antibody")) == "anti-Yo antibody"
 

@@ -180,4 +180,4 @@ async def test_stopped_assessment_gives_general_advice(kb_url, use_kb) -> None:
 def test_advice_names_what_the_user_reported(session) -> None:
     reply = compose_advice(KnowledgeBase(session), Facts(True, True, None), "neuromuscular_centre",
                            ["cancer:ovarian", "symptom:unsteady_walking"])
-    assert "You told me about: ovarian cancer" in reply.text
+    assert "You told me about: Ovarian cancer, Unsteady walking and loss of balance." in reply.text

@@ -1,0 +1,1 @@
+"""Performance benchmark of the running assistant (``make bench``); see bench/run.py."""
