@@ -17,6 +17,7 @@ from typing import Iterable, Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kb.cache import VersionedCache
 from kb.models import KINDS, RISK_GROUPS, Answer, Centre, Entity, Phrase, Setting, Source
 
 #: The intent that asks "what is it?" for each entity kind.
@@ -242,9 +243,15 @@ class Composer:
         return reply
 
 
+#: Composed replies, reused until the content changes (see kb.cache).
+REPLY_CACHE = VersionedCache()
+
+
 def compose_answer(session: Session, intent: str, entities: Sequence[tuple[str, str]]) -> Reply:
     """The reply to a knowledge question: ``intent`` plus ``(kind, id)`` entity pairs."""
-    return Composer(KnowledgeBase(session)).compose(intent, entities)
+    return REPLY_CACHE.get_or_build(
+        session, ("answer", intent, tuple(entities)), lambda: Composer(KnowledgeBase(session)).compose(intent, entities)
+    )
 
 
 def emergency_number(session: Session) -> str:

@@ -13,6 +13,7 @@ from typing import Iterator
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 
 @lru_cache(maxsize=None)
@@ -22,7 +23,10 @@ def engine_for(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        # SQLAlchemy 1.4 gives file databases a NullPool (a new connection per session);
+        # the action server opens a session per answer, so connections are pooled instead.
+        pool = {"poolclass": QueuePool, "pool_size": 5} if parsed.database not in (None, "", ":memory:") else {}
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
