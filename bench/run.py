@@ -33,7 +33,6 @@ from bot.settings import Settings, load_settings
 LEVELS = (1, 10, 50)
 SMOKE_LEVELS = (1, 2)
 TOKEN = "bench-token"
-COMMAND = "make bench"
 
 
 def free_port() -> int:
@@ -155,6 +154,16 @@ def write_report(out: Path, data: dict[str, Any]) -> None:
         if data.get(key) is not None:
             unit = {"train_seconds": "s", "baseline_train_seconds": "s", "model_mb": "MB"}.get(key, "s")
             footprint.append(f"| {label} | {data[key]} {unit} |")
+    before_rows = []
+    if data.get("before"):
+        old = {l["users"]: l for l in data["before"]["targets"].get("ours", [])}
+        before_rows = ["| patients | p95 before → after (ms) | msg/s before → after |", "|---|---|---|"]
+        for users, now in by_users["ours"].items():
+            if users in old:
+                before_rows.append(f"| {users} | {old[users]['p95_ms']} → {now['p95_ms']} | "
+                                   f"{old[users]['messages_per_s']} → {now['messages_per_s']} |")
+        before_rows.insert(0, f"Earlier run: {data['before']['when']} (`{data['before']['command']}`).\n")
+    targets = target_rows(data, by_users)
     plot = _plot(out, by_users)
     text = f"""# Benchmarks
 
@@ -174,13 +183,38 @@ no custom actions on the same NLU data (bench/baseline.py).
 ## Footprint
 {chr(10).join(footprint)}
 
+## Targets (issue 7, this 2-core machine)
+{chr(10).join(targets)}
+
 {f"![latency vs concurrency]({plot})" if plot else ""}
+
+{"## Before / after (ours)" + chr(10) + chr(10).join(before_rows) if before_rows else ""}
 
 ## Reproduce
 `{data['command']}` (about {data['approx_minutes']} minutes; trains the baseline once).
 Machine load during the run matters: the figures are only comparable within one run.
 """
     (out / "benchmarks.md").write_text(text)
+
+
+def target_rows(data: dict[str, Any], by_users: dict[str, dict[int, dict[str, Any]]]) -> list[str]:
+    """Each target of issue 7 with the measured value and whether it is met."""
+    ours10, base10 = by_users["ours"].get(10), by_users["baseline"].get(10)
+    best_rate = max((l["messages_per_s"] for l in by_users["ours"].values()), default=0.0)
+    errors = sum(l["errors"] for l in by_users["ours"].values())
+    checks = [
+        ("p95 at 10 patients ≤ 150 ms", ours10["p95_ms"] if ours10 else None, lambda v: v <= 150),
+        ("≥ 30 messages/s sustained", best_rate, lambda v: v >= 30),
+        ("zero errors", errors, lambda v: v == 0),
+        ("total RSS < 1.5 GB", data["rss_total_mb"], lambda v: v < 1536),
+        ("p95 within 1.5× of the minimal bot (10 patients)",
+         ratio(ours10["p95_ms"], base10["p95_ms"]) if ours10 and base10 else None, lambda v: v <= 1.5),
+    ]
+    rows = ["| target | measured | met |", "|---|---|---|"]
+    for label, value, ok in checks:
+        rows.append(f"| {label} | {value if value is not None else 'n/a'} | "
+                    f"{'n/a' if value is None else ('yes' if ok(value) else 'no')} |")
+    return rows
 
 
 def _plot(out: Path, by_users: dict[str, dict[int, dict[str, Any]]]) -> Optional[str]:
@@ -213,7 +247,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--before", type=Path, help="benchmarks.json of an earlier run, shown as before/after")
+    parser.add_argument("--render", type=Path, help="only re-write the report from this run's benchmarks.json")
     args = parser.parse_args(argv)
+    command = "python -m bench.run " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
+    if args.render:
+        data = json.loads(args.render.read_text())
+        if args.before:
+            data["before"] = json.loads(args.before.read_text())
+        write_report(args.out or args.render.parent, data)
+        return 0
     base = load_settings()
     work = base.var_dir / "bench"
     work.mkdir(parents=True, exist_ok=True)
@@ -226,7 +269,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     timing = training_time_file(model)
     ours = run_ours(settings, model, levels, seconds, work / "log")
     data: dict[str, Any] = {
-        "command": COMMAND + (" (smoke)" if args.smoke else ""),
+        "command": command.strip(),
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
         "seconds": seconds,
