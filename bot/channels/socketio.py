@@ -1,9 +1,9 @@
 """The web widget's socket.io channel: persistent sessions that work on python-socketio 5.x.
 
 Rasa 3.6's :class:`~rasa.core.channels.socketio.SocketIOInput` calls
-``sio.enter_room(...)`` without ``await``; since python-socketio 5.10 that is a coroutine,
-so the client never joins its session's room and every reply (emitted to the room) is
-lost. This connector keeps Rasa's events and message shapes (``session_request`` →
+``sio.enter_room(...)`` without ``await``; in the python-socketio 5.x we install (5.18)
+that is a coroutine, so the client never joins its session's room and every reply
+(emitted to the room) is lost. This connector keeps Rasa's events and message shapes (``session_request`` →
 ``session_confirm``, ``user_uttered`` → ``bot_uttered`` with ``text`` and
 ``quick_replies``) and fixes that, and it also:
 
