@@ -67,7 +67,7 @@ def run() -> int:
     log_dir = settings.var_dir / "log"
     stop = _stop_on_signals()
     stack = Stack(settings, result.model_path, log_dir)
-    logger.info("starting the action server and the Rasa server (logs in %s)…", log_dir)
+    logger.info("starting the action server, the Rasa server and the web page (logs in %s)…", log_dir)
     try:
         stack.start()
     except (RuntimeError, TimeoutError) as exc:
