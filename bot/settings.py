@@ -128,7 +128,9 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, root: Path = ROOT
     host = env.get("PNS_HOST", "127.0.0.1")
     rasa_port = int(env.get("PNS_RASA_PORT", "5005"))
     web_port = int(env.get("PNS_WEB_PORT", "8000"))
-    origins = env.get("PNS_WEB_ORIGINS") or f"http://{host}:{web_port}"
+    # The demo page's own origin; on loopback also as "localhost", which people type too.
+    default_origins = [f"http://{host}:{web_port}"] + ([f"http://localhost:{web_port}"] if host == "127.0.0.1" else [])
+    origins = env.get("PNS_WEB_ORIGINS") or ",".join(default_origins)
     return Settings(
         root=root,
         database_url=env.get("PNS_DATABASE_URL", f"sqlite:///{var_dir / 'kb.sqlite3'}"),

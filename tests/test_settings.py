@@ -44,7 +44,7 @@ def test_web_page_defaults_and_its_origin_may_call_rasa(tmp_path: Path) -> None:
     settings = load_settings(environ={}, root=tmp_path)
     assert settings.web_url == "http://127.0.0.1:8000"
     assert settings.web_socket_url == "http://127.0.0.1:5005"
-    assert settings.web_origins == ("http://127.0.0.1:8000",)
+    assert settings.web_origins == ("http://127.0.0.1:8000", "http://localhost:8000")
     assert settings.credentials_path == tmp_path / "var" / "credentials.yml"
 
 

@@ -188,3 +188,10 @@ def test_staff_markup_shows_as_text_and_links_open_safely(page: Page, staff_mark
     expect(link).to_have_attribute("href", "https://example.org/pns-info")
     expect(link).to_have_attribute("target", "_blank")
     assert set((link.get_attribute("rel") or "").split()) >= {"noopener", "noreferrer"}
+
+
+def test_page_opened_as_localhost_reaches_the_assistant_too(context: BrowserContext, channels: Channels) -> None:
+    localhost = context.new_page()
+    localhost.set_default_timeout(REPLY_TIMEOUT_MS)
+    localhost.goto(channels.assistant.web_url.replace("127.0.0.1", "localhost") + "/")
+    open_chat(localhost)  # polling from another origin: allowed by the Rasa server's CORS list
