@@ -7,6 +7,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
+# Browser files of the web page (socket.io client, axe-core), from the npm registry with
+# the committed lock; npm writes node_modules/.package-lock.json on every install.
+WEB := bot/web
+WEB_DEPS := $(WEB)/node_modules/.package-lock.json
 RASA := $(PY) -m rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -15,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: run shell build test unit validate stories bench bench-smoke lock clean help
 
 help:
-	@echo "make run    - build what is missing, start the assistant on 127.0.0.1"
+	@echo "make run    - build what is missing, start the assistant and its web page on 127.0.0.1"
 	@echo "make test   - unit + integration tests, rasa data validate, test stories"
 	@echo "make shell  - chat with the assistant in the terminal"
 	@echo "make build  - KB, spaCy pipeline and Rasa model only"
@@ -29,7 +33,12 @@ $(DEPS): requirements/lock.txt requirements/rasa.txt
 	$(PY) tools/check_env.py
 	@touch $@
 
-run: $(DEPS)
+$(WEB_DEPS): $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the web page: apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: $(DEPS) $(WEB_DEPS)
 	$(PY) -m bot run
 
 shell: $(DEPS)
@@ -41,7 +50,7 @@ build: $(DEPS)
 # Unit and integration tests run as two pytest processes: in one long process that ran both,
 # CPython 3.11.7 segfaulted in dictresize during a later SQLAlchemy session.close()
 # (reproducible 3/3, never with the groups apart; see the issue notes).
-test: build
+test: build $(WEB_DEPS)
 	$(PY) -m pytest -m "not integration"
 	$(PY) -m pytest -m integration
 	$(MAKE) --no-print-directory validate stories
@@ -75,4 +84,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf var models results .pytest_cache
+	rm -rf var models results .pytest_cache $(WEB)/node_modules test-artifacts

@@ -1,8 +1,9 @@
 """Operator commands: ``python -m bot build | run | shell``.
 
   build   upgrade + load the KB, rebuild the spaCy pipeline and train the model if needed
-  run     build, then start the action server and the Rasa server (REST, socket.io, HTTP API)
-          on 127.0.0.1 and serve until Ctrl-C / SIGTERM
+  run     build, then start the action server, the Rasa server (REST, socket.io, Telegram
+          when configured, HTTP API) and the clinic page with the chat widget on 127.0.0.1,
+          and serve until Ctrl-C / SIGTERM
   shell   build, then chat in the terminal (action server + ``rasa shell``)
   model   build, then print the path of the model for the current inputs (for scripts)
 """
@@ -17,8 +18,9 @@ import threading
 from typing import Optional, Sequence
 
 from bot.build import build_all, project_env
+from bot.channels import TELEGRAM_CHANNEL
 from bot.launcher import Stack
-from bot.settings import ensure_token, load_settings
+from bot.settings import Settings, ensure_telegram_secret, ensure_token, load_settings
 
 logger = logging.getLogger("bot")
 
@@ -36,30 +38,42 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+def running_banner(settings: Settings, stack: Stack) -> str:
+    """Where to reach each surface of the running assistant (printed by ``make run``)."""
+    base = settings.rasa_url
+    if TELEGRAM_CHANNEL in stack.channels.enabled:
+        telegram = (f"{base}/webhooks/telegram/webhook (only with the X-Telegram-Bot-Api-Secret-Token "
+                    "header; public URL: PNS_TELEGRAM_WEBHOOK_URL)")
+    else:
+        telegram = "off (set PNS_TELEGRAM_TOKEN to enable)"
+    return (
+        "\nPNS Assistant is running.\n"
+        f"  web page:  {settings.web_url}/ (clinic page with the chat widget)\n"
+        f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook "
+        "-H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"what is LEMS?\"}'\n"
+        f"  socket.io: {base}/socket.io/ (the widget's channel)\n"
+        f"  Telegram:  {telegram}\n"
+        f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
+        "  terminal:  make shell\n"
+        "Stop with Ctrl-C.\n"
+    )
+
+
 def run() -> int:
     ensure_token()
+    ensure_telegram_secret()
     settings = load_settings()
     result = build_all(settings)
     log_dir = settings.var_dir / "log"
     stop = _stop_on_signals()
     stack = Stack(settings, result.model_path, log_dir)
-    logger.info("starting the action server and the Rasa server (logs in %s)…", log_dir)
+    logger.info("starting the action server, the Rasa server and the web page (logs in %s)…", log_dir)
     try:
         stack.start()
     except (RuntimeError, TimeoutError) as exc:
         logger.error("%s", exc)
         return 1
-    base = settings.rasa_url
-    print(
-        "\nPNS Assistant is running.\n"
-        f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook "
-        "-H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"what is LEMS?\"}'\n"
-        f"  socket.io: {base}/socket.io/ (web chat widget)\n"
-        f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
-        "  terminal:  make shell\n"
-        "Stop with Ctrl-C.\n",
-        flush=True,
-    )
+    print(running_banner(settings, stack), flush=True)
     try:
         while not stop.wait(1.0):
             failure = stack.failed()

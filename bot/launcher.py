@@ -1,4 +1,5 @@
-"""Start the action server and the Rasa server, wait until both are healthy, stop cleanly.
+"""Start the action server, the Rasa server and the web page server, wait until all are
+healthy, stop cleanly.
 
 Each server runs in its own process group, so stopping the stack (Ctrl-C, SIGTERM, or a test
 fixture) takes down everything it started and leaves no orphans.
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import IO, Callable, Optional
 
 from bot.build import project_env
-from bot.settings import Settings
+from bot.channels.credentials import ChannelReport, write_credentials
+from bot.settings import Settings, settings_environ
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,11 @@ def rasa_server_ready(settings: Settings) -> bool:
         return bool(json.loads(body).get("model_file"))
     except ValueError:
         return False
+
+
+def web_server_healthy(settings: Settings) -> bool:
+    status, _ = http_get(f"{settings.web_url}/healthz")
+    return status == 200
 
 
 @dataclass
@@ -102,13 +109,15 @@ def _signal_group(pgid: int, sig: int) -> None:
 
 
 class Stack:
-    """The action server and the Rasa server for one model, as one unit."""
+    """The action server, the Rasa server and the web page for one model, as one unit."""
 
     def __init__(self, settings: Settings, model: Path, log_dir: Path, rasa_server: bool = True) -> None:
         """``rasa_server=False`` starts only the action server (``rasa shell`` brings its own)."""
         if not settings.rasa_token:
             raise ValueError("a Rasa API token is required (PNS_RASA_TOKEN)")
         self.settings = settings
+        self.rasa_server = rasa_server
+        self.channels = ChannelReport()
         python = sys.executable
         self.services = [
             Service(
@@ -124,15 +133,30 @@ class Stack:
                     python, "-m", "rasa", "run", "--model", str(model),
                     "--interface", settings.host, "--port", str(settings.rasa_port),
                     "--enable-api", "--auth-token", settings.rasa_token,
-                    "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                    "--endpoints", "endpoints.yml", "--credentials", str(settings.credentials_path),
+                    "--cors", *settings.web_origins,
                 ],
                 log_dir / "rasa.log",
                 lambda: rasa_server_ready(settings),
             ),
-        ][: 2 if rasa_server else 1]
+            Service(
+                "web page server",
+                [python, "-m", "bot.web"],
+                log_dir / "web.log",
+                lambda: web_server_healthy(settings),
+            ),
+        ][: 3 if rasa_server else 1]
 
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
-        """Start both servers and wait for their health checks; on failure stop both."""
+        """Start the servers and wait for their health checks; on failure stop them all.
+
+        The Rasa server's channel file is generated first (:mod:`bot.channels.credentials`).
+        """
+        if self.rasa_server:
+            self.channels = write_credentials(
+                self.settings.root / "credentials.yml", self.settings.credentials_path,
+                settings_environ(root=self.settings.root),
+            )
         try:
             for service in self.services:
                 service.start(self.settings)

@@ -14,6 +14,8 @@ from typing import Mapping, Optional
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
 TOKEN_VAR = "PNS_RASA_TOKEN"
+TELEGRAM_TOKEN_VAR = "PNS_TELEGRAM_TOKEN"
+TELEGRAM_SECRET_VAR = "PNS_TELEGRAM_SECRET"
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -33,21 +35,45 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def ensure_token(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> str:
-    """Return the Rasa HTTP API token; generate one into ``.env`` on first run.
+def ensure_secret(name: str, purpose: str, path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> str:
+    """Return the secret ``name``; generate one into ``.env`` (owner-only) if there is none.
 
-    A token set in the environment is used as it is and nothing is written.
+    A value set in the environment is used as it is and nothing is written, so operators
+    can keep secrets out of files; generating them saves a set-up step on one machine.
     """
-    if environ.get(TOKEN_VAR):
-        return environ[TOKEN_VAR]
-    existing = read_env_file(path).get(TOKEN_VAR)
+    if environ.get(name):
+        return environ[name]
+    existing = read_env_file(path).get(name)
     if existing:
         return existing
-    token = secrets.token_urlsafe(32)
+    value = secrets.token_urlsafe(32)
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(f"# generated on first run: Rasa HTTP API token (keep secret)\n{TOKEN_VAR}={token}\n")
+        fh.write(f"# generated on first run: {purpose} (keep secret)\n{name}={value}\n")
     path.chmod(0o600)
-    return token
+    return value
+
+
+def ensure_token(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> str:
+    """Return the Rasa HTTP API token; generate one into ``.env`` on first run."""
+    return ensure_secret(TOKEN_VAR, "Rasa HTTP API token", path, environ)
+
+
+def ensure_telegram_secret(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> Optional[str]:
+    """The webhook secret Telegram must send back, generated once the channel is configured.
+
+    Only when ``PNS_TELEGRAM_TOKEN`` is set (here or in ``.env``): without a bot token the
+    channel stays off and no secret is needed.
+    """
+    if not (environ.get(TELEGRAM_TOKEN_VAR) or read_env_file(path).get(TELEGRAM_TOKEN_VAR)):
+        return None
+    return ensure_secret(TELEGRAM_SECRET_VAR, "Telegram webhook secret token", path, environ)
+
+
+def settings_environ(environ: Optional[Mapping[str, str]] = None, root: Path = ROOT) -> dict[str, str]:
+    """The variables settings are read from: ``.env`` overlaid by the environment."""
+    env: dict[str, str] = dict(read_env_file(root / ".env"))
+    env.update(os.environ if environ is None else environ)
+    return env
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,11 @@ class Settings:
     rasa_token: Optional[str]
     var_dir: Path
     models_dir: Path
+    web_port: int = 8000
+    #: Where the browser reaches Rasa's socket.io channel (differs behind a reverse proxy).
+    web_socket_url: str = ""
+    #: Page origins allowed to call the Rasa server from a browser (CORS, socket.io polling).
+    web_origins: tuple[str, ...] = ()
 
     @property
     def spacy_model_dir(self) -> Path:
@@ -79,19 +110,37 @@ class Settings:
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
 
+    @property
+    def web_url(self) -> str:
+        """The clinic demo page with the chat widget (served by :mod:`bot.web`)."""
+        return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def credentials_path(self) -> Path:
+        """The channel configuration Rasa is started with, generated from ``credentials.yml``."""
+        return self.var_dir / "credentials.yml"
+
 
 def load_settings(environ: Optional[Mapping[str, str]] = None, root: Path = ROOT) -> Settings:
     """Build :class:`Settings` from ``environ`` (default: the process environment + ``.env``)."""
-    env: dict[str, str] = dict(read_env_file(root / ".env"))
-    env.update(os.environ if environ is None else environ)
+    env = settings_environ(environ, root)
     var_dir = Path(env.get("PNS_VAR_DIR", root / "var"))
+    host = env.get("PNS_HOST", "127.0.0.1")
+    rasa_port = int(env.get("PNS_RASA_PORT", "5005"))
+    web_port = int(env.get("PNS_WEB_PORT", "8000"))
+    # The demo page's own origin; on loopback also as "localhost", which people type too.
+    default_origins = [f"http://{host}:{web_port}"] + ([f"http://localhost:{web_port}"] if host == "127.0.0.1" else [])
+    origins = env.get("PNS_WEB_ORIGINS") or ",".join(default_origins)
     return Settings(
         root=root,
         database_url=env.get("PNS_DATABASE_URL", f"sqlite:///{var_dir / 'kb.sqlite3'}"),
-        host=env.get("PNS_HOST", "127.0.0.1"),
-        rasa_port=int(env.get("PNS_RASA_PORT", "5005")),
+        host=host,
+        rasa_port=rasa_port,
         action_port=int(env.get("PNS_ACTION_PORT", "5055")),
         rasa_token=env.get(TOKEN_VAR) or None,
         var_dir=var_dir,
         models_dir=Path(env.get("PNS_MODELS_DIR", root / "models")),
+        web_port=web_port,
+        web_socket_url=env.get("PNS_WEB_SOCKET_URL") or f"http://{host}:{rasa_port}",
+        web_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
     )

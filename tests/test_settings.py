@@ -1,6 +1,8 @@
 from pathlib import Path
 
-from bot.settings import TOKEN_VAR, ensure_token, load_settings, read_env_file
+from bot.settings import (
+    TELEGRAM_SECRET_VAR, TELEGRAM_TOKEN_VAR, TOKEN_VAR, ensure_telegram_secret, ensure_token, load_settings, read_env_file,
+)
 
 
 def test_env_file_parsing_ignores_comments_and_strips_quotes(tmp_path: Path) -> None:
@@ -36,3 +38,27 @@ def test_environment_overrides_env_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PNS_RASA_PORT=6000\nPNS_ACTION_PORT=6001\n")
     settings = load_settings(environ={"PNS_RASA_PORT": "7000"}, root=tmp_path)
     assert (settings.rasa_port, settings.action_port) == (7000, 6001)
+
+
+def test_web_page_defaults_and_its_origin_may_call_rasa(tmp_path: Path) -> None:
+    settings = load_settings(environ={}, root=tmp_path)
+    assert settings.web_url == "http://127.0.0.1:8000"
+    assert settings.web_socket_url == "http://127.0.0.1:5005"
+    assert settings.web_origins == ("http://127.0.0.1:8000", "http://localhost:8000")
+    assert settings.credentials_path == tmp_path / "var" / "credentials.yml"
+
+
+def test_web_origins_and_socket_url_can_be_set(tmp_path: Path) -> None:
+    settings = load_settings(environ={"PNS_WEB_ORIGINS": "https://clinic.example.org/, http://localhost:8000",
+                                      "PNS_WEB_SOCKET_URL": "https://chat.example.org"}, root=tmp_path)
+    assert settings.web_origins == ("https://clinic.example.org", "http://localhost:8000")
+    assert settings.web_socket_url == "https://chat.example.org"
+
+
+def test_telegram_secret_is_generated_only_once_telegram_is_configured(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    assert ensure_telegram_secret(env, environ={}) is None and not env.exists()
+    secret = ensure_telegram_secret(env, environ={TELEGRAM_TOKEN_VAR: "1:abc"})
+    assert secret and read_env_file(env)[TELEGRAM_SECRET_VAR] == secret
+    assert ensure_telegram_secret(env, environ={TELEGRAM_TOKEN_VAR: "1:abc"}) == secret
+    assert ensure_telegram_secret(env, environ={TELEGRAM_TOKEN_VAR: "1:abc", TELEGRAM_SECRET_VAR: "given"}) == "given"

@@ -5,16 +5,9 @@ over the REST channel, edits the KB while it runs, and stops it with SIGTERM.
 """
 from __future__ import annotations
 
-import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -27,107 +20,16 @@ from kb.exchange import Record
 from kb.items import LiveContent, entity_ref
 from kb.models import Answer
 from kb.revisions import Change
+from tests.integration.running import Assistant, alive, descendants, start_assistant, stop_assistant
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT_S = 300
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def descendants(pid: int) -> set[int]:
-    """All live descendant pids of ``pid`` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-class Assistant:
-    def __init__(self, process: subprocess.Popen, base: str, token: str, db_url: str, log: Path) -> None:
-        self.process, self.base, self.token, self.db_url, self.log = process, base, token, db_url, log
-
-    def request(self, path: str, payload: Any = None) -> tuple[int, Any]:
-        data = None if payload is None else json.dumps(payload).encode()
-        req = urllib.request.Request(self.base + path, data=data, headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=60) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            return exc.code, None
-
-    def messages(self, text: str, sender: str) -> list[dict[str, Any]]:
-        status, messages = self.request("/webhooks/rest/webhook", {"sender": sender, "message": text})
-        assert status == 200
-        return messages
-
-    def say(self, text: str, sender: str = "patient") -> str:
-        """The bot's reply text (Rasa's REST channel sends each paragraph as a message)."""
-        return "\n\n".join(m["text"] for m in self.messages(text, sender) if "text" in m)
-
-    def tracker(self, sender: str) -> dict[str, Any]:
-        status, tracker = self.request(f"/conversations/{sender}/tracker?token={self.token}")
-        assert status == 200
-        return tracker
-
-    def parse(self, text: str) -> dict[str, Any]:
-        status, result = self.request(f"/model/parse?token={self.token}", {"text": text})
-        assert status == 200
-        return result
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
-    tmp = tmp_path_factory.mktemp("running")
-    db_url = f"sqlite:///{tmp / 'kb.sqlite3'}"
-    rasa_port, action_port = free_port(), free_port()
-    token = "integration-test-token"
-    env = {
-        **os.environ,
-        "PNS_DATABASE_URL": db_url,
-        "PNS_VAR_DIR": str(tmp / "var"),
-        "PNS_RASA_PORT": str(rasa_port),
-        "PNS_ACTION_PORT": str(action_port),
-        "PNS_RASA_TOKEN": token,
-        "PYTHONPATH": str(ROOT),
-    }
-    log = tmp / "bot-run.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while "PNS Assistant is running" not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"assistant did not start:\n{log.read_text(errors='replace')[-4000:]}")
-        time.sleep(1)
-    yield Assistant(process, f"http://127.0.0.1:{rasa_port}", token, db_url, log)
-    if process.poll() is None:
-        for pid in descendants(process.pid):
-            os.kill(pid, signal.SIGKILL)
-        process.kill()
+    running = start_assistant(tmp_path_factory.mktemp("running"))
+    yield running
+    stop_assistant(running)
 
 
 QUESTIONS = [
@@ -273,7 +175,7 @@ def test_http_api_needs_the_token(assistant: Assistant) -> None:
 
 def test_sigterm_stops_the_servers_and_leaves_no_orphans(assistant: Assistant) -> None:
     children = descendants(assistant.process.pid)
-    assert len(children) >= 2  # action server + Rasa server
+    assert len(children) >= 3  # action server + Rasa server + web page server
     assistant.process.send_signal(signal.SIGTERM)
     assert assistant.process.wait(timeout=60) == 0
     time.sleep(0.5)

@@ -1,0 +1,85 @@
+"""Size limits and shape checks shared by the input channels.
+
+One place decides how much a client may send, so the REST channel, the widget and
+Telegram treat a long or malformed message the same way: it is refused before it
+reaches NLU (which would spend seconds of CPU on a pasted book) or the tracker store.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+#: Largest request body a channel reads (a chat message plus metadata fits many times).
+MAX_BODY_BYTES = 64 * 1024
+#: Longest message text; longer ones are refused with an explanation (the widget's
+#: input field has the same ``maxlength``).
+MAX_MESSAGE_CHARS = 2000
+#: Longest conversation id a client may choose.
+MAX_SENDER_CHARS = 128
+
+#: Conversation ids that clients may pick for themselves (widget sessions, REST senders):
+#: printable, no spaces or slashes, so they are safe in URLs and logs.
+SENDER_ID = re.compile(r"^[A-Za-z0-9_.:@+=-]{1,%d}$" % MAX_SENDER_CHARS)
+
+TOO_LONG_REPLY = (
+    f"Sorry, that message is too long for me. Please keep it under {MAX_MESSAGE_CHARS} "
+    "characters, or ask one question at a time."
+)
+
+
+class RequestError(ValueError):
+    """A client error: the HTTP status to answer with and a message saying what to fix."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    def as_json(self) -> dict[str, Any]:
+        """The response body, the same shape on every channel."""
+        return {"status": self.status, "error": self.message}
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """The request body as a JSON object, or :class:`RequestError` (400/413) saying why not."""
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RequestError(400, f"request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise RequestError(400, "request body must be a JSON object")
+    return data
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A checked incoming message: who sends it, the text, optional metadata."""
+
+    sender: str
+    text: str
+    metadata: Optional[dict[str, Any]]
+
+
+def check_message(data: Mapping[str, Any]) -> ChatMessage:
+    """Validate ``{"sender", "message", "metadata"?}`` (the REST channel's request shape)."""
+    sender = data.get("sender")
+    if isinstance(sender, int) and not isinstance(sender, bool):
+        sender = str(sender)  # Rasa's channel accepted numbers (chat ids); keep them working
+    if not isinstance(sender, str) or not SENDER_ID.match(sender):
+        raise RequestError(
+            400, f"'sender' must be a string of 1 to {MAX_SENDER_CHARS} letters, digits or _.:@+=- "
+            "(one id per conversation)",
+        )
+    text = data.get("message")
+    if not isinstance(text, str) or not text.strip():
+        raise RequestError(400, "'message' must be a non-empty string")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise RequestError(413, f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
+    metadata = data.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise RequestError(400, "'metadata' must be a JSON object if given")
+    return ChatMessage(sender, text, metadata)

@@ -1,0 +1,83 @@
+"""REST channel for other integrations: Rasa's request/response shape, checked input.
+
+``POST /webhooks/rest/webhook`` with ``{"sender": "…", "message": "…", "metadata": {…}?}``
+answers ``[{"recipient_id", "text"?, "buttons"?, …}, …]`` exactly as Rasa's own
+:class:`~rasa.core.channels.rest.RestInput` does, so existing clients keep working. What
+changes is the handling of bad requests, which Rasa's connector gets wrong for a public
+endpoint (answers 500 on a JSON list, files a message without ``sender`` under one shared
+``"default"`` conversation, accepts any size): here the body is read as a stream and cut
+off past :data:`~bot.channels.limits.MAX_BODY_BYTES` (413), and malformed JSON or fields
+get a 400 with a JSON ``{"status", "error"}`` that says what to fix.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.limits import MAX_BODY_BYTES, RequestError, check_message, parse_json_object
+
+logger = logging.getLogger(__name__)
+
+
+async def read_limited_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, refusing (413) as soon as it is known to exceed ``limit``.
+
+    The route is declared with ``stream=True`` so Sanic does not buffer the body first
+    (its own limit is 100 MB and global to Rasa's HTTP API, which uploads models).
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestError(413, f"request body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise RequestError(413, f"request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class LimitedRestInput(RestInput):
+    """Rasa's REST channel (same name and URL) with size limits and 4xx on bad requests."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """``GET /`` (health) and ``POST /webhook`` under ``/webhooks/rest``."""
+        webhook = Blueprint("limited_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"], stream=True)
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                message = check_message(parse_json_object(await read_limited_body(request)))
+            except RequestError as error:
+                return response.json(error.as_json(), status=error.status)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(
+                    message.text, collector, message.sender,
+                    input_channel=self.name(), metadata=message.metadata,
+                ))
+            except Exception:  # the client must learn the message was not handled
+                logger.exception("REST message from %s could not be handled", message.sender)
+                return response.json({"status": 500, "error": "the assistant could not handle the message"},
+                                     status=500)
+            return response.json(collector.messages)
+
+        return webhook

@@ -1,0 +1,111 @@
+"""The clinic demo page with the chat widget, served on ``PNS_WEB_PORT`` (default 8000).
+
+Only static files: the page (with the socket.io address filled in), the widget's script
+and styles, and the socket.io client from ``bot/web/node_modules`` (installed by ``make``
+with ``npm ci``; served locally because the clinic's network may have no internet and a
+CDN would learn who reads a page about cancer). The widget then talks to the Rasa server
+directly, whose CORS allow-list contains this page's origin (``PNS_WEB_ORIGINS``).
+
+Every response carries a Content-Security-Policy that allows scripts from this server
+only and network connections to this server and the Rasa server: an injected ``<script>``
+or inline handler would not run even if some text slipped past the widget's escaping.
+"""
+from __future__ import annotations
+
+import html
+import string
+from pathlib import Path
+from typing import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.channels.limits import MAX_MESSAGE_CHARS
+from bot.settings import Settings
+
+WEB_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WEB_DIR / "static"
+TEMPLATE = WEB_DIR / "templates" / "index.html"
+NODE_MODULES = WEB_DIR / "node_modules"
+#: Browser files taken from npm packages: URL name → path under node_modules.
+VENDOR_FILES = {"socket.io.min.js": "socket.io-client/dist/socket.io.min.js"}
+SOCKET_PATH = "/socket.io/"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url`` (what CSP and CORS compare)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(socket_url: str) -> str:
+    """Scripts, styles and images from this server only; XHR to it and to the Rasa server."""
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        f"connect-src 'self' {origin_of(socket_url)}",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ])
+
+
+def render_page(settings: Settings) -> str:
+    """The page with the widget's settings as HTML-escaped data attributes."""
+    values = {
+        "socket_url": settings.web_socket_url,
+        "socket_path": SOCKET_PATH,
+        "max_length": str(MAX_MESSAGE_CHARS),
+    }
+    template = string.Template(TEMPLATE.read_text(encoding="utf-8"))
+    return template.substitute({key: html.escape(value, quote=True) for key, value in values.items()})
+
+
+def missing_vendor_files(node_modules: Path = NODE_MODULES) -> list[Path]:
+    """npm files the page needs that are not installed."""
+    return [node_modules / path for path in VENDOR_FILES.values() if not (node_modules / path).is_file()]
+
+
+def create_app(settings: Settings, node_modules: Path = NODE_MODULES) -> web.Application:
+    """The page server. Fails at once, saying how to fix it, if the npm files are missing."""
+    missing = missing_vendor_files(node_modules)
+    if missing:
+        raise FileNotFoundError(
+            f"{', '.join(map(str, missing))} not found: install the web files with "
+            "`make run` or `npm ci --prefix bot/web`"
+        )
+    page = render_page(settings)
+    csp = content_security_policy(settings.web_socket_url)
+
+    @web.middleware
+    async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        response.headers["Content-Security-Policy"] = csp
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    async def index(_: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def vendor(request: web.Request) -> web.FileResponse:
+        relative = VENDOR_FILES.get(request.match_info["name"])
+        if relative is None:
+            raise web.HTTPNotFound()
+        return web.FileResponse(node_modules / relative)
+
+    app = web.Application(middlewares=[security_headers], client_max_size=4096)
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", health)
+    app.router.add_get("/vendor/{name}", vendor)
+    app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
+    return app

@@ -1,0 +1,68 @@
+"""The assistant with every channel on, shared by the channel tests (web, Telegram, REST).
+
+One stack for all of them: starting `python -m bot run` takes about a minute. Telegram is
+enabled the way an operator enables it (environment variables), pointed at a local fake
+Bot API server. Tests of this stack must not stop it, and use conversation ids of their own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from kb.db import session_scope
+from kb.models import Answer
+from tests.integration.fake_telegram import FakeTelegramApi
+from tests.integration.running import Assistant, start_assistant, stop_assistant
+
+TELEGRAM_TOKEN = "123456:TEST-fake-bot-token"
+TELEGRAM_SECRET = "integration-secret_0123456789"
+TELEGRAM_WEBHOOK_URL = "https://pns.example.org/webhooks/telegram/webhook"
+
+#: Staff-written text with markup: it must reach patients as text, never as HTML.
+STAFF_MARKUP = (
+    'Edited by staff: <b>bold?</b> <img src="x" onerror="window.pnsInjected = 1">'
+    "<script>window.pnsInjected = 2</script> More at https://example.org/pns-info."
+)
+OVERVIEW_QUESTION = "what is a paraneoplastic neurological syndrome?"
+
+
+@dataclass
+class Channels:
+    """The running assistant and the fake Telegram API it talks to."""
+
+    assistant: Assistant
+    telegram: FakeTelegramApi
+    secret: str = TELEGRAM_SECRET
+
+
+@pytest.fixture(scope="session")
+def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
+    telegram = FakeTelegramApi(TELEGRAM_TOKEN).start()
+    assistant = start_assistant(tmp_path_factory.mktemp("channels"), {
+        "PNS_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+        "PNS_TELEGRAM_SECRET": TELEGRAM_SECRET,
+        "PNS_TELEGRAM_API_URL": telegram.url,
+        "PNS_TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
+    })
+    yield Channels(assistant, telegram)
+    stop_assistant(assistant)
+    telegram.stop()
+
+
+@pytest.fixture()
+def staff_markup_answer(channels: Channels) -> Iterator[str]:
+    """The general PNS overview answer replaced by :data:`STAFF_MARKUP` while the test runs."""
+    with session_scope(channels.assistant.db_url) as session:
+        answer = session.execute(
+            select(Answer).where(Answer.intent == "ask_pns_overview", Answer.entity_id.is_(None))
+        ).scalar_one()
+        original, answer.text = answer.text, STAFF_MARKUP
+    yield STAFF_MARKUP
+    with session_scope(channels.assistant.db_url) as session:
+        answer = session.execute(
+            select(Answer).where(Answer.intent == "ask_pns_overview", Answer.entity_id.is_(None))
+        ).scalar_one()
+        answer.text = original
