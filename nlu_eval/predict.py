@@ -6,6 +6,7 @@ about the classifier; the fallback threshold is judged separately on the confide
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -30,7 +31,9 @@ def to_prediction(text: str, parse: dict[str, Any]) -> Prediction:
 def predict_raw(model: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
     """Parse every text with ``model`` (a rasa .tar.gz, NLU-only or full); keep intents and entities."""
     from rasa.core.agent import Agent  # heavy (TensorFlow): only when predicting
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # else every parse is logged at debug level
     agent = Agent.load(str(model))
 
     async def parse_all() -> list[dict[str, Any]]:
