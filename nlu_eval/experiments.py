@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+import yaml
+
 from nlu_eval.data import entities_of, yaml_files
 from nlu_eval.metrics import Example, Prediction
 from nlu_eval.predict import to_prediction
@@ -73,11 +75,25 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def training_config(config: Path) -> str:
+    """What in ``config`` shapes the trained model, as canonical JSON.
+
+    Comments and formatting do not count, nor the FallbackClassifier's thresholds: it is not
+    trained and its verdict is undone when scoring, so tuning it must not force a retrain.
+    """
+    data = yaml.safe_load(config.read_text())
+    pipeline = [
+        {k: v for k, v in c.items() if not (c["name"] == "FallbackClassifier" and k != "name")}
+        for c in data.get("pipeline") or []
+    ]
+    return json.dumps({**data, "pipeline": pipeline, "assistant_id": None}, sort_keys=True)
+
+
 def run_key(config: Path, train_yaml: str, test: Sequence[Example]) -> str:
     import rasa
 
     digest = hashlib.sha256()
-    for part in (rasa.__version__, config.read_text(), train_yaml, code_fingerprint(), repr(list(test))):
+    for part in (rasa.__version__, training_config(config), train_yaml, code_fingerprint(), repr(list(test))):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:20]
 

@@ -39,3 +39,15 @@ def test_folds_are_stratified_disjoint_and_complete() -> None:
     parts = folds(labels, 5)
     assert sorted(i for p in parts for i in p) == list(range(15))
     assert all(sum(labels[i] == "b" for i in p) == 1 for p in parts)
+
+
+def test_run_cache_ignores_comments_and_fallback_thresholds(tmp_path: Path) -> None:
+    from nlu_eval.experiments import training_config
+
+    base = (CONFIG_DIR / f"{CHOSEN_CONFIG}.yml").read_text()
+    tuned = tmp_path / "tuned.yml"
+    tuned.write_text("# another comment\n" + base.replace("threshold: 0.4", "threshold: 0.55"))
+    assert training_config(tuned) == training_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")
+    other = tmp_path / "other.yml"
+    other.write_text(base.replace("epochs: 100", "epochs: 7").replace("epochs: 50", "epochs: 7"))
+    assert training_config(other) != training_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")

@@ -123,3 +123,20 @@ def test_a_new_synonym_triggers_a_rebuild(fresh_kb_url: str, tmp_path: Path) -> 
     rebuilt, _ = ensure_pipeline(fresh_kb_url, out)
     assert rebuilt
     assert ("syndrome", "lems") in ents(spacy.load(out), "is eaton lambert serious")
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "norm", "expected"),
+    [
+        ("i", "m", "m", "am"),
+        ("she", "'s", "'s", "is"),
+        ("she", "s", "s", "is"),
+        ("hodgkin", "'s", "'s", "'s"),  # a possessive stays a possessive
+        (None, "Tumour", "tumour", "tumor"),
+        (None, "n\u2019t", "n\u2019t", "n't"),
+    ],
+)
+def test_normalizer_unifies_clitics_and_spellings(previous, text: str, norm: str, expected: str) -> None:
+    from nlu.spacy_components import norm_of
+
+    assert norm_of(previous, text, norm) == expected
