@@ -41,6 +41,7 @@ PROTECTED_WORDS = frozenset(
     {
         "floating",  # ≠ bloating
         "tried",  # ≠ tired
+        "confuse",  # a verb ("confuse the immune system"), ≠ confused
     }
 )
 

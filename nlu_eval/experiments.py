@@ -25,7 +25,7 @@ import yaml
 
 from nlu_eval.data import entities_of, yaml_files
 from nlu_eval.metrics import Example, Prediction
-from nlu_eval.predict import to_prediction
+from nlu_eval.predict import predict_raw, to_prediction
 
 logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,8 +92,11 @@ def training_config(config: Path) -> str:
 def run_key(config: Path, train_yaml: str, test: Sequence[Example]) -> str:
     import rasa
 
+    settings = training_config(config)
+    # Only pipelines built on the project's spaCy pipeline or components depend on its code.
+    code = code_fingerprint() if ("SpacyNLP" in settings or '"nlu.' in settings) else ""
     digest = hashlib.sha256()
-    for part in (rasa.__version__, training_config(config), train_yaml, code_fingerprint(), repr(list(test))):
+    for part in (rasa.__version__, settings, train_yaml, code, repr(list(test))):
         digest.update(part.encode() + b"\0")
     return digest.hexdigest()[:20]
 
@@ -122,8 +125,6 @@ def train(config: Path, train_yaml: str, out_dir: Path, log_file: Path) -> tuple
 
 def run(config: Path, split: str, train_messages: Sequence[Any], test: Sequence[Example], cache: Path) -> Run:
     """Train ``config`` on ``train_messages`` and predict ``test``, or reuse the cached result."""
-    from nlu_eval.predict import predict_raw
-
     train_yaml = as_yaml(train_messages)
     key = run_key(config, train_yaml, test)
     path = cache / config.stem / f"{split}-{key}.json"
