@@ -16,7 +16,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run shell build test unit validate stories bench bench-smoke lock clean help
+.PHONY: run shell build test unit validate stories bench bench-smoke eval lock clean help
 
 help:
 	@echo "make run    - build what is missing, start the assistant and its web page on 127.0.0.1"
@@ -24,6 +24,7 @@ help:
 	@echo "make shell  - chat with the assistant in the terminal"
 	@echo "make build  - KB, spaCy pipeline and Rasa model only"
 	@echo "make bench  - benchmark (about 15 min); docs/benchmarks.md"
+	@echo "make eval   - NLU scores, configuration comparison -> docs/nlu-eval.md (slow first time)"
 
 $(DEPS): requirements/lock.txt requirements/rasa.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +69,12 @@ bench: build
 
 bench-smoke: build
 	$(PY) -m bench.run --smoke
+
+# NLU evaluation (not part of `make test`): scores the built model on the held-out set, trains
+# and compares the configurations in nlu_eval/configs (held-out + 5-fold CV, cached in
+# var/eval), tunes the fallback threshold and writes docs/nlu-eval.md. See nlu_eval/.
+eval: build
+	$(PY) -m nlu_eval
 
 # Re-resolve the pinned set (needs the package registry): Rasa's own dependency list,
 # the project's extras constrained by it, then a frozen lock of the result.

@@ -2,6 +2,9 @@
 
 Rasa's ``SpacyEntityExtractor`` reports the matched text ("anti-Yo"); the contract wants the
 canonical id ("yo"), which the ruler keeps as the span's ``ent_id_``.
+
+Importing this module also registers the spaCy components of the project's pipeline: Rasa
+imports it (it is named in config.yml) before ``SpacyNLP`` loads the pipeline from disk.
 """
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.extractors.spacy_entity_extractor import SpacyEntityExtractor
+
+from nlu import spacy_components  # noqa: F401  (registers the pipeline's spaCy factories)
 
 if TYPE_CHECKING:
     from spacy.tokens.doc import Doc

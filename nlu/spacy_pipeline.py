@@ -2,7 +2,9 @@
 
 No pretrained spaCy model can be installed here, and none is needed: entities are the KB's
 own terms. The ruler's pattern ids are canonical entity ids, so the NLU never has to map
-surface text back to ids. Rebuild after staff add a synonym: ``python -m bot build``.
+surface text back to ids. Components (``nlu.spacy_components``): normalizer → entity ruler
+(KB forms and their generated variants, ``nlu.variants``) → fuzzy matcher for misspellings →
+span convention. Rebuild after staff add a synonym: ``make build`` (``python -m bot build``).
 
 The build is skipped when the pipeline on disk was made from the same patterns (hash in
 ``pns_vocabulary.sha256``), so repeated runs are instant.
@@ -14,20 +16,26 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import spacy
 
 from kb.db import session_scope
 from kb.vocabulary import terms
-from nlu.variants import patterns
+from nlu import fuzzy, spacy_components  # noqa: F401  (registers the pipeline's factories)
+from nlu.variants import REWORDING, patterns
 
 HASH_FILE = "pns_vocabulary.sha256"
 PIPELINE_NAME = "pns_en"
 
 
-def patterns_hash(ruler_patterns: Sequence[dict[str, str]]) -> str:
-    payload = json.dumps([spacy.__version__, list(ruler_patterns)], sort_keys=True)
+# Code that shapes the pipeline's output: a change to it must rebuild the pipeline too.
+COMPONENT_SOURCES = (spacy_components.__file__, fuzzy.__file__)
+
+
+def patterns_hash(ruler_patterns: Sequence[dict[str, Any]]) -> str:
+    code = [Path(path).read_text() for path in COMPONENT_SOURCES]
+    payload = json.dumps([spacy.__version__, code, list(ruler_patterns)], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -39,8 +47,12 @@ def current_hash(out_dir: Path) -> str:
 def build(ruler_patterns: Sequence[dict[str, str]], out_dir: Path) -> None:
     """Write the pipeline to ``out_dir`` atomically (readers never see half a pipeline)."""
     nlp = spacy.blank("en")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "validate": True})
-    ruler.add_patterns(list(ruler_patterns))
+    nlp.add_pipe("pns_normalizer")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM", "validate": True})
+    ruler.add_patterns([{k: v for k, v in p.items() if k != "tier"} for p in ruler_patterns])
+    fuzzy_matcher = nlp.add_pipe("pns_fuzzy_matcher")
+    fuzzy_matcher.set_terms(p for p in ruler_patterns if p.get("tier", REWORDING) < REWORDING)
+    nlp.add_pipe("pns_entity_spans")
     nlp.meta.update(
         name=PIPELINE_NAME,
         version="1.0.0",

@@ -38,14 +38,65 @@ def ents(nlp, text: str) -> list[tuple[str, str]]:
         ("I had small cell lung cancer", ("cancer", "sclc")),
         ("do I need an MRI", ("test", "mri")),
         ("what is IVIG", ("treatment", "ivig")),
+        # case, hyphen and space variants
+        ("ANTI YO positive", ("antibody", "yo")),
+        ("she has non-small cell lung cancer", ("cancer", "nsclc")),
+        ("what is lambert eaton", ("syndrome", "lems")),
+        ("pet ct next week", ("test", "pet_ct")),
+        # contractions and the person and tense patients use
+        ("i cant breathe", ("symptom", "breathing_difficulty")),
+        ("she cannot breathe", ("symptom", "breathing_difficulty")),
+        ("my mum walks like she's drunk", ("symptom", "unsteady_walking")),
+        ("he sees things that arent there", ("symptom", "hallucinations")),
+        ("dad is losing his balance", ("symptom", "unsteady_walking")),
+        ("his legs are getting very weak", ("symptom", "weakness")),
+        ("my eyelids droop in the evening", ("symptom", "drooping_eyelids")),
+        ("she is weak in the legs", ("symptom", "weakness")),
+        ("problems with his memory", ("symptom", "memory_loss")),
+        # common misspellings
+        ("i had brest cancr", ("cancer", "breast")),
+        ("what is limbik encefalitis", ("syndrome", "limbic_encephalitis")),
+        ("is plasmaferesis safe", ("treatment", "plasma_exchange")),
+        ("anty hu positive", ("antibody", "hu")),
+        ("my husband is dizy", ("symptom", "dizziness")),
+        ("explain stiff persn syndrome", ("syndrome", "stiff_person")),
     ],
 )
 def test_entities_are_recognised_as_canonical_ids(nlp, text: str, expected: tuple[str, str]) -> None:
     assert expected in ents(nlp, text)
 
 
+def spans(nlp, text: str) -> list[str]:
+    return [e.text for e in nlp(text).ents]
+
+
+def test_antibody_span_is_the_name_without_the_word_antibody(nlp) -> None:
+    assert spans(nlp, "anti-Yo antibodies were found") == ["anti-Yo"]
+    assert spans(nlp, "CRMP5 antibody positive") == ["CRMP5"]
+    assert spans(nlp, "Hu-Ab positive") == ["Hu"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i need an operator",
+        "i tried everything",
+        "what is the price of bitcoin",
+        "can you book me a taxi",
+        "my car wont start what do i do",
+        "an egg for breakfast",
+    ],
+)
+def test_everyday_words_are_not_mistaken_for_kb_terms(nlp, text: str) -> None:
+    assert ents(nlp, text) == []
+
+
 def test_longest_match_wins(nlp) -> None:
     assert ents(nlp, "small cell lung cancer") == [("cancer", "sclc")]
+
+
+def test_pipeline_is_saved_and_loaded_with_its_own_components(nlp) -> None:
+    assert nlp.pipe_names == ["pns_normalizer", "entity_ruler", "pns_fuzzy_matcher", "pns_entity_spans"]
 
 
 def test_plain_text_has_no_entities(nlp) -> None:
@@ -72,3 +123,20 @@ def test_a_new_synonym_triggers_a_rebuild(fresh_kb_url: str, tmp_path: Path) -> 
     rebuilt, _ = ensure_pipeline(fresh_kb_url, out)
     assert rebuilt
     assert ("syndrome", "lems") in ents(spacy.load(out), "is eaton lambert serious")
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "norm", "expected"),
+    [
+        ("i", "m", "m", "am"),
+        ("she", "'s", "'s", "is"),
+        ("she", "s", "s", "is"),
+        ("hodgkin", "'s", "'s", "'s"),  # a possessive stays a possessive
+        (None, "Tumour", "tumour", "tumor"),
+        (None, "n\u2019t", "n\u2019t", "n't"),
+    ],
+)
+def test_normalizer_unifies_clitics_and_spellings(previous, text: str, norm: str, expected: str) -> None:
+    from nlu.spacy_components import norm_of
+
+    assert norm_of(previous, text, norm) == expected

@@ -1,5 +1,5 @@
 from kb.vocabulary import Term
-from nlu.variants import antibody_core, patterns, spacing_variants, surface_forms
+from nlu.variants import EXACT, antibody_core, patterns, spacing_variants, surface_forms
 
 
 def test_antibody_core_strips_prefix_and_suffix() -> None:
@@ -34,4 +34,4 @@ def test_forms_claimed_by_two_entities_are_dropped_and_reported() -> None:
     ])
     assert "vgkc" in ambiguous and sorted(ambiguous["vgkc"]) == ["antibody:caspr2", "antibody:lgi1"]
     assert all(p["pattern"] != "vgkc" for p in ruler)
-    assert {"label": "antibody", "pattern": "lgi1", "id": "lgi1"} in ruler
+    assert {"label": "antibody", "pattern": "lgi1", "id": "lgi1", "tier": EXACT} in ruler

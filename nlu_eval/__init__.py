@@ -1,0 +1,16 @@
+"""NLU evaluation: held-out and cross-validated scores, configuration comparison, report.
+
+Kept out of ``nlu/`` on purpose: every file under ``nlu/`` is a model input (``bot.build``
+hashes it), so editing evaluation code there would force a retrain, and Rasa would read
+YAML configs there as training data.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+# The configuration config.yml uses (tests/test_nlu_eval.py checks that they agree).
+CHOSEN_CONFIG = "pns_diet100"
+# A needless "please rephrase" costs half as much as a wrong answer (see docs/nlu-eval.md).
+FALLBACK_COST = 0.5
+THRESHOLDS = tuple(round(0.05 * n, 2) for n in range(2, 19))  # 0.10 … 0.90

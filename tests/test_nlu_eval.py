@@ -1,0 +1,53 @@
+"""The evaluation set-up itself: configs, chosen pipeline, held-out set hygiene."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from nlu_eval import CHOSEN_CONFIG, CONFIG_DIR
+from nlu_eval.data import load_examples
+from nlu_eval.experiments import ROOT, folds
+from nlu_eval.production import pipeline
+
+
+def test_config_yml_uses_the_chosen_pipeline() -> None:
+    """config.yml trains what the comparison chose (its pipeline is copied, not generated)."""
+    assert pipeline(ROOT / "config.yml") == pipeline(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")
+
+
+def test_every_config_is_an_nlu_pipeline_with_a_fallback() -> None:
+    configs = sorted(CONFIG_DIR.glob("*.yml"))
+    assert {"rasa_default", CHOSEN_CONFIG} <= {c.stem for c in configs}
+    for config in configs:
+        data = yaml.safe_load(config.read_text())
+        assert "policies" not in data, config
+        assert any(c["name"] == "FallbackClassifier" for c in data["pipeline"]), config
+
+
+def test_heldout_set_is_large_and_not_copied_into_training() -> None:
+    """Short canonical messages ("hi", "what is LEMS") are bound to occur in both sets; any
+    longer held-out sentence found verbatim in the training data would inflate the scores."""
+    train = {e.text.lower() for e in load_examples(ROOT / "nlu")}
+    test = load_examples(ROOT / "tests" / "nlu_test.yml")
+    assert len(test) >= 200
+    assert [e.text for e in test if len(e.text.split()) >= 5 and e.text.lower() in train] == []
+
+
+def test_folds_are_stratified_disjoint_and_complete() -> None:
+    labels = ["a"] * 10 + ["b"] * 5
+    parts = folds(labels, 5)
+    assert sorted(i for p in parts for i in p) == list(range(15))
+    assert all(sum(labels[i] == "b" for i in p) == 1 for p in parts)
+
+
+def test_run_cache_ignores_comments_and_fallback_thresholds(tmp_path: Path) -> None:
+    from nlu_eval.experiments import training_config
+
+    base = (CONFIG_DIR / f"{CHOSEN_CONFIG}.yml").read_text()
+    tuned = tmp_path / "tuned.yml"
+    tuned.write_text("# another comment\n" + base.replace("threshold: 0.4", "threshold: 0.55"))
+    assert training_config(tuned) == training_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")
+    other = tmp_path / "other.yml"
+    other.write_text(base.replace("epochs: 100", "epochs: 7").replace("epochs: 50", "epochs: 7"))
+    assert training_config(other) != training_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")

@@ -1,0 +1,50 @@
+"""The evaluation report renders computed figures (nlu_eval.report), nothing typed in."""
+from pathlib import Path
+
+from nlu_eval.metrics import Entity, Example, Prediction, threshold_curve
+from nlu_eval.report import ConfigResult, ModelResult, confusion_png, console_summary, markdown
+from nlu_eval.summary import across_folds, score
+
+GOLD = [
+    Example("anti-Yo positive", "inform_condition", (Entity(0, 7, "antibody", "yo"),)),
+    Example("what is LEMS", "ask_syndrome", (Entity(8, 12, "syndrome", "lems"),)),
+    Example("hi", "greet"),
+]
+PRED = [
+    Prediction("anti-Yo positive", "inform_condition", 0.9, (Entity(0, 7, "antibody", "yo"),)),
+    Prediction("what is LEMS", "ask_antibodies", 0.45, (Entity(8, 12, "syndrome", "lems"),)),
+    Prediction("hi", "greet", 0.99),
+]
+
+
+def model_result() -> ModelResult:
+    headline, intents, entities = score(GOLD, PRED)
+    return ModelResult("pns-test.tar.gz", headline, intents, entities)
+
+
+def test_console_summary_has_intents_entities_and_confusions() -> None:
+    text = console_summary(model_result())
+    assert "intent accuracy   0.667" in text
+    assert "antibody" in text and "syndrome" in text and "all (micro)" in text
+    assert "ask_syndrome → ask_antibodies: 1" in text
+
+
+def test_markdown_report_contains_the_comparison_and_threshold(tmp_path: Path) -> None:
+    headline = score(GOLD, PRED)[0]
+    configs = [
+        ConfigResult("rasa_default", "Rasa's default.", headline, across_folds([headline, headline]), 2, 61.0),
+        ConfigResult("pns_x", "Ours.", headline, across_folds([headline, headline]), 2, 42.0),
+    ]
+    curve = threshold_curve(GOLD, PRED, [0.3, 0.5], fallback_cost=0.5)
+    doc = markdown(configs, "pns_x", model_result(), curve, curve[1], curve, 0.5, 0.5,
+                   {"train_examples": 10, "intents": 3, "test_examples": 3}, "cm.png")
+    assert "| `pns_x` **(chosen)** | 0.667 |" in doc
+    assert "0.667 ± 0.000" in doc
+    assert "Tuned threshold: **0.50**; `config.yml` uses 0.50 (matches)." in doc
+    assert "![intent confusion matrix, held-out set](cm.png)" in doc
+
+
+def test_confusion_matrix_image_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "cm.png"
+    confusion_png(model_result().intents, out, "test")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
