@@ -10,7 +10,7 @@ from pathlib import Path
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 # The configuration config.yml uses (tests/test_nlu_eval.py checks that they agree).
-CHOSEN_CONFIG = "pns_diet100"
+CHOSEN_CONFIG = "pns_diet50"
 # A needless "please rephrase" costs half as much as a wrong answer (see docs/nlu-eval.md).
 FALLBACK_COST = 0.5
 THRESHOLDS = tuple(round(0.05 * n, 2) for n in range(2, 19))  # 0.10 … 0.90
