@@ -93,7 +93,7 @@ def shell() -> int:
     log_dir = settings.var_dir / "log"
     try:
         with Stack(settings, result.model_path, log_dir, rasa_server=False):
-            cmd = [sys.executable, "-m", "rasa", "shell", "--model", str(result.model_path),
+            cmd = [sys.executable, "-m", "bot.rasa_server", "shell", "--model", str(result.model_path),
                    "--endpoints", "endpoints.yml", "--port", str(settings.rasa_port)]
             return subprocess.call(cmd, cwd=settings.root, env=project_env(settings))
     except (RuntimeError, TimeoutError) as exc:

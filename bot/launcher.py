@@ -130,7 +130,7 @@ class Stack:
             Service(
                 "Rasa server",
                 [
-                    python, "-m", "rasa", "run", "--model", str(model),
+                    python, "-m", "bot.rasa_server", "run", "--model", str(model),
                     "--interface", settings.host, "--port", str(settings.rasa_port),
                     "--enable-api", "--auth-token", settings.rasa_token,
                     "--endpoints", "endpoints.yml", "--credentials", str(settings.credentials_path),
