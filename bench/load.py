@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Optional, Sequence
@@ -50,6 +51,8 @@ class LevelResult:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     conversations: int = 0
+    #: Server process name → CPU milliseconds it spent per message answered at this level.
+    cpu_ms_per_msg: dict[str, float] = field(default_factory=dict)
 
     @property
     def messages(self) -> int:
@@ -70,7 +73,18 @@ class LevelResult:
             "p50_ms": round(percentile(ordered, 50), 1),
             "p95_ms": round(percentile(ordered, 95), 1),
             "p99_ms": round(percentile(ordered, 99), 1),
+            **({"cpu_ms_per_msg": dict(self.cpu_ms_per_msg)} if self.cpu_ms_per_msg else {}),
         }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (all its threads), from /proc.
+
+    CPU per message is what the servers cost regardless of how busy the machine is, unlike
+    latency, which also measures the wait for a core: the comparison that survives load.
+    """
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rest_sender(base_url: str) -> Send:

@@ -25,7 +25,7 @@ from typing import Any, Optional, Sequence
 import aiohttp
 
 from bench.baseline import ensure_baseline_model
-from bench.load import CONVERSATION, LevelResult, parse_sender, rest_sender, run_level
+from bench.load import CONVERSATION, LevelResult, cpu_seconds, parse_sender, rest_sender, run_level
 from bot.build import build_all, training_time_file
 from bot.launcher import Service, Stack, http_get
 from bot.settings import Settings, load_settings
@@ -74,11 +74,20 @@ def bench_settings(base: Settings, work: Path) -> Settings:
     )
 
 
-async def measure(target: str, send, levels: Sequence[int], seconds: float) -> list[LevelResult]:
+async def measure(
+    target: str, send, levels: Sequence[int], seconds: float, servers: Optional[dict[str, int]] = None,
+) -> list[LevelResult]:
+    """Each level after a warm-up; ``servers`` (name → pid) get their CPU per message measured."""
     results = []
     for users in levels:
         await run_level(target, send, users, min(2.0, seconds))  # warm-up, not counted
-        results.append(await run_level(target, send, users, seconds))
+        before = {name: cpu_seconds(pid) for name, pid in (servers or {}).items()}
+        level = await run_level(target, send, users, seconds)
+        answered = max(1, len(level.latencies_ms))
+        level.cpu_ms_per_msg = {
+            name: round((cpu_seconds(pid) - before[name]) * 1000 / answered, 1) for name, pid in (servers or {}).items()
+        }
+        results.append(level)
     return results
 
 
@@ -89,8 +98,10 @@ def run_ours(settings: Settings, model: Path, levels: Sequence[int], seconds: fl
     try:
         asyncio.run(first_answer(settings.rasa_url))
         cold_start = time.perf_counter() - started
-        ours = asyncio.run(measure("ours", rest_sender(settings.rasa_url), levels, seconds))
-        parse = asyncio.run(measure("parse", parse_sender(settings.rasa_url, TOKEN), levels, seconds))
+        servers = {s.name: s.process.pid for s in stack.services if s.name in ("Rasa server", "action server")}
+        ours = asyncio.run(measure("ours", rest_sender(settings.rasa_url), levels, seconds, servers))
+        parse = asyncio.run(measure("parse", parse_sender(settings.rasa_url, TOKEN), levels, seconds,
+                                    {"Rasa server": servers["Rasa server"]}))
         rss = {s.name: round(peak_rss_mb(s.process.pid), 1) for s in stack.services}
     finally:
         stack.stop()
@@ -118,7 +129,8 @@ def run_baseline(settings: Settings, model: Path, levels: Sequence[int], seconds
             time.sleep(0.5)
         asyncio.run(first_answer(url))
         cold_start = time.perf_counter() - started
-        levels_result = asyncio.run(measure("baseline", rest_sender(url), levels, seconds))
+        levels_result = asyncio.run(measure("baseline", rest_sender(url), levels, seconds,
+                                            {"baseline Rasa server": service.process.pid}))
         rss = round(peak_rss_mb(service.process.pid), 1)
     finally:
         service.stop()
@@ -144,6 +156,7 @@ def write_report(out: Path, data: dict[str, Any]) -> None:
         base, parse = by_users["baseline"].get(users), by_users["parse"].get(users)
         ratios.append(f"| {users} | {ratio(ours['p95_ms'], base['p95_ms']) if base else 'n/a'} | "
                       f"{ratio(ours['p95_ms'], parse['p95_ms']) if parse else 'n/a'} |")
+    cpu = cpu_rows(by_users)
     footprint = ["| what | value |", "|---|---|"]
     for name, mb in data["rss_mb"].items():
         footprint.append(f"| peak RSS, {name} | {mb} MB |")
@@ -157,11 +170,13 @@ def write_report(out: Path, data: dict[str, Any]) -> None:
     before_rows = []
     if data.get("before"):
         old = {l["users"]: l for l in data["before"]["targets"].get("ours", [])}
-        before_rows = ["| patients | p95 before → after (ms) | msg/s before → after |", "|---|---|---|"]
+        before_rows = ["| patients | p95 before → after (ms) | msg/s before → after | server CPU ms/message before → after |",
+                       "|---|---|---|---|"]
         for users, now in by_users["ours"].items():
             if users in old:
                 before_rows.append(f"| {users} | {old[users]['p95_ms']} → {now['p95_ms']} | "
-                                   f"{old[users]['messages_per_s']} → {now['messages_per_s']} |")
+                                   f"{old[users]['messages_per_s']} → {now['messages_per_s']} | "
+                                   f"{_cpu_total(old[users])} → {_cpu_total(now)} |")
         before_rows.insert(0, f"Earlier run: {data['before']['when']} (`{data['before']['command']}`).\n")
     targets = target_rows(data, by_users)
     plot = _plot(out, by_users)
@@ -180,6 +195,13 @@ no custom actions on the same NLU data (bench/baseline.py).
 ## Overhead as ratios
 {chr(10).join(ratios)}
 
+## Server CPU per message
+CPU time the server processes spent per answered message (user + system, all threads, from
+/proc). Unlike latency it does not include waiting for a core, so it compares runs made
+under different machine load.
+
+{chr(10).join(cpu)}
+
 ## Footprint
 {chr(10).join(footprint)}
 
@@ -195,6 +217,27 @@ no custom actions on the same NLU data (bench/baseline.py).
 Machine load during the run matters: the figures are only comparable within one run.
 """
     (out / "benchmarks.md").write_text(text)
+
+
+def _cpu_total(level: dict[str, Any]) -> Any:
+    """Total server CPU ms per message of a level, or n/a for runs that did not measure it."""
+    cpu = level.get("cpu_ms_per_msg")
+    return round(sum(cpu.values()), 1) if cpu else "n/a"
+
+
+def cpu_rows(by_users: dict[str, dict[int, dict[str, Any]]]) -> list[str]:
+    """Per target and level: CPU ms per message of each server, total, and ours vs baseline."""
+    rows = ["| target | patients | per server (ms) | total ms | ours / baseline |", "|---|---|---|---|---|"]
+    for target in ("ours", "baseline", "parse"):
+        for users, level in sorted(by_users.get(target, {}).items()):
+            cpu = level.get("cpu_ms_per_msg")
+            if not cpu:
+                continue
+            base = by_users.get("baseline", {}).get(users)
+            versus = ratio(_cpu_total(level), _cpu_total(base)) if target == "ours" and base and base.get("cpu_ms_per_msg") else ""
+            servers = ", ".join(f"{name} {ms}" for name, ms in cpu.items())
+            rows.append(f"| {target} | {users} | {servers} | {_cpu_total(level)} | {versus} |")
+    return rows
 
 
 def target_rows(data: dict[str, Any], by_users: dict[str, dict[int, dict[str, Any]]]) -> list[str]:

@@ -1,9 +1,10 @@
 """The benchmark's statistics and report writing (the load itself: tests/integration)."""
 import json
 import math
+import time
 from pathlib import Path
 
-from bench.load import LevelResult, percentile
+from bench.load import LevelResult, cpu_seconds, percentile
 from bench.run import write_report
 
 
@@ -23,6 +24,17 @@ def test_level_summary() -> None:
     assert summary["messages_per_s"] == 2.0 and summary["p50_ms"] == 20.0 and summary["p99_ms"] == 40.0
 
 
+def test_cpu_seconds_of_a_busy_process_grows() -> None:
+    import os
+
+    pid = os.getpid()
+    start = cpu_seconds(pid)
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:
+        pass
+    assert cpu_seconds(pid) - start >= 0.1
+
+
 def test_report_has_tables_ratios_and_plot(tmp_path: Path) -> None:
     def level(users: int, p95: float) -> dict:
         return {"users": users, "messages": 100, "conversations": 10, "errors": 0, "messages_per_s": 40.0,
@@ -30,7 +42,8 @@ def test_report_has_tables_ratios_and_plot(tmp_path: Path) -> None:
 
     data = {
         "command": "make bench", "when": "now", "machine": "test", "seconds": 1, "approx_minutes": 1,
-        "targets": {"ours": [level(1, 60.0), level(10, 120.0)], "baseline": [level(1, 40.0), level(10, 100.0)],
+        "targets": {"ours": [level(1, 60.0), {**level(10, 120.0), "cpu_ms_per_msg": {"Rasa server": 20.0, "action server": 4.0}}],
+                    "baseline": [level(1, 40.0), {**level(10, 100.0), "cpu_ms_per_msg": {"baseline Rasa server": 16.0}}],
                     "parse": [level(1, 20.0), level(10, 60.0)]},
         "rss_mb": {"action server": 200.0, "Rasa server": 900.0}, "rss_total_mb": 1100.0,
         "train_seconds": 300.0, "model_mb": 30.0, "cold_start_s": 30.0,
@@ -40,5 +53,7 @@ def test_report_has_tables_ratios_and_plot(tmp_path: Path) -> None:
     assert "| ours | 10 | 100 | 40.0 | 60.0 | 120.0 | 144.0 | 0 |" in text
     assert "| 10 | 1.2 | 2.0 |" in text  # ours/baseline and ours/parse at p95
     assert "| peak RSS, our assistant in total | 1100.0 MB |" in text
+    assert "| ours | 10 | Rasa server 20.0, action server 4.0 | 24.0 | 1.5 |" in text
+    assert "| baseline | 10 | baseline Rasa server 16.0 | 16.0 |  |" in text
     assert (tmp_path / "benchmarks.png").stat().st_size > 1000
     assert json.loads((tmp_path / "benchmarks.json").read_text())["targets"]["ours"][1]["p95_ms"] == 120.0

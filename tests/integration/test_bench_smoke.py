@@ -20,6 +20,7 @@ def test_bench_smoke_measures_the_running_assistant(tmp_path: Path) -> None:
     for target in ("ours", "parse"):
         for level in data["targets"][target]:
             assert level["errors"] == 0 and level["messages"] > 0, (target, level)
+            assert level["cpu_ms_per_msg"]["Rasa server"] > 0, (target, level)
     assert data["rss_mb"]["Rasa server"] > 100 and data["rss_mb"]["action server"] > 20
     assert data["cold_start_s"] > 0
     assert "| ours | 1 |" in (tmp_path / "out" / "benchmarks.md").read_text()
