@@ -108,14 +108,29 @@ def run_ours(settings: Settings, model: Path, levels: Sequence[int], seconds: fl
     return {"cold_start_s": round(cold_start, 1), "levels": ours, "parse": parse, "rss_mb": rss}
 
 
+def baseline_run_files(folder: Path) -> tuple[Path, Path]:
+    """The baseline's own channel and endpoint files: the REST channel, no action server.
+
+    Passed explicitly because Rasa would otherwise read the project's credentials.yml and
+    endpoints.yml from the working directory (Telegram variables, our action server).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    credentials, endpoints = folder / "credentials.yml", folder / "endpoints.yml"
+    credentials.write_text("rest:\n")
+    endpoints.write_text("# the minimal bot has no action server, tracker or lock store settings\n")
+    return credentials, endpoints
+
+
 def run_baseline(settings: Settings, model: Path, levels: Sequence[int], seconds: float, log_dir: Path) -> dict[str, Any]:
     import sys
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    credentials, endpoints = baseline_run_files(log_dir.parent / "baseline-run")
     service = Service(
         "baseline Rasa server",
-        [sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
+         "--credentials", str(credentials), "--endpoints", str(endpoints)],
         log_dir / "baseline.log",
         lambda: http_get(url + "/")[0] == 200,
     )
@@ -331,6 +346,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         data["rss_mb"].update(baseline["rss_mb"])
         data["baseline_train_seconds"] = round(baseline_train, 1)
         data["baseline_cold_start_s"] = baseline["cold_start_s"]
+    if args.before:
+        data["before"] = json.loads(args.before.read_text())
     write_report(out, data)
     print((out / "benchmarks.md").read_text())
     return 0

@@ -57,3 +57,16 @@ def test_report_has_tables_ratios_and_plot(tmp_path: Path) -> None:
     assert "| baseline | 10 | baseline Rasa server 16.0 | 16.0 |  |" in text
     assert (tmp_path / "benchmarks.png").stat().st_size > 1000
     assert json.loads((tmp_path / "benchmarks.json").read_text())["targets"]["ours"][1]["p95_ms"] == 120.0
+
+
+def test_baseline_gets_its_own_channel_and_endpoint_files(tmp_path: Path) -> None:
+    """The minimal bot must not read the project's credentials.yml (Telegram variables)."""
+    import rasa.shared.utils.io
+    from rasa.core.utils import AvailableEndpoints
+
+    from bench.run import baseline_run_files
+
+    credentials, endpoints = baseline_run_files(tmp_path)
+    assert rasa.shared.utils.io.read_config_file(str(credentials)) == {"rest": None}
+    read = AvailableEndpoints.read_endpoints(str(endpoints))
+    assert read.action is None and read.tracker_store is None and read.lock_store is None
