@@ -104,14 +104,17 @@ class StepState:
     state: str = "waiting"  # waiting | running | done | failed
 
 
-def step_states(log: str, finished: bool, failed: bool, reloading: bool = False,
-                reloaded: bool = False) -> list[StepState]:
-    """Where a rebuild is, from what it has logged so far (pure: the page and tests use it)."""
+def step_states(log: str, finished: bool, failed: bool, built: bool = False, reloaded: bool = False) -> list[StepState]:
+    """Where a rebuild is, from what it has logged so far (pure: the page and tests use it).
+
+    ``built``: the build printed the model's path, so all build steps are done whatever the
+    log says; ``reloaded``: the Rasa server serves the new model.
+    """
     names = [name for name, _ in STEPS] + [RELOAD_STEP]
-    done = [marker in log for _, marker in STEPS] + [reloaded]
+    done = [built or marker in log for _, marker in STEPS] + [reloaded]
     states = [StepState(name, "done" if ok else "waiting") for name, ok in zip(names, done)]
     current = next((s for s in states if s.state == "waiting"), None)
-    if current is not None and (not finished or failed or reloading):
+    if current is not None and (not finished or failed):
         current.state = "failed" if failed else "running"
     return states
 
@@ -126,7 +129,6 @@ class RebuildJob:
     finished_at: Optional[float] = None
     model_path: Optional[str] = None
     error: Optional[str] = None
-    reloading: bool = False
     reloaded: bool = False
 
     @property
@@ -138,7 +140,7 @@ class RebuildJob:
 
     def snapshot(self) -> dict[str, object]:
         log = self.log_text()
-        steps = step_states(log, self.finished, self.error is not None, self.reloading, self.reloaded)
+        steps = step_states(log, self.finished, self.error is not None, self.model_path is not None, self.reloaded)
         return {
             "started_by": self.started_by,
             "started_at": self.started_at,
@@ -197,14 +199,12 @@ class Rebuilder:
                 job.error = f"the build failed (exit {process.returncode}); see the log below"
                 return
             job.model_path = found[-1]
-            job.reloading = True
             await asyncio.get_running_loop().run_in_executor(None, self.reload, job.model_path)
             job.reloaded = True
         except Exception as exc:  # the page must show any failure, not lose it in a task
             logger.exception("rebuild failed")
             job.error = f"{type(exc).__name__}: {exc}"
         finally:
-            job.reloading = False
             job.finished_at = time.time()
 
     def reload(self, model_path: str) -> None:
