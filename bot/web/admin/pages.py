@@ -3,6 +3,7 @@ and does one unit of work; content rules are :mod:`kb.review`'s and :mod:`kb.dra
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import quote
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -166,8 +167,6 @@ async def item_page(request: web.Request) -> web.Response:
 
 
 def _back(ref: Ref, notice: str) -> web.HTTPSeeOther:
-    from urllib.parse import quote
-
     return web.HTTPSeeOther(f"{item_url(ref)}?done={quote(notice)}")
 
 
@@ -322,32 +321,33 @@ async def users_page(request: web.Request, error: str = "", status: int = 200) -
 
 @requires("users")
 async def users_create(request: web.Request) -> web.Response:
-    form = await form_of(request)
-    try:
-        with session_scope(database_url(request)) as session:
-            accounts.create_user(session, form.get("username", ""), form.get("password", ""), form.get("role", ""),
-                                 staff(request).username)
-    except ContentError as exc:
-        return await users_page(request, str(exc), status=400)
-    raise web.HTTPSeeOther(f"{PREFIX}/users?done=User+created.")
+    def create(session: Any, form: dict[str, str], me: str) -> None:
+        accounts.create_user(session, form.get("username", ""), form.get("password", ""), form.get("role", ""), me)
+    return await _account_change(request, create, "User created.")
 
 
 @requires("users")
 async def users_update(request: web.Request) -> web.Response:
+    def update(session: Any, form: dict[str, str], me: str) -> None:
+        user = accounts.find_user(session, request.match_info["name"])
+        if user is None:
+            raise ContentError("no such user")
+        if form.get("password"):
+            accounts.set_password(session, user, form["password"], me)
+        else:
+            accounts.update_user(session, user, form.get("role", user.role), form.get("active") == "1", me)
+    return await _account_change(request, update, "Saved.")
+
+
+async def _account_change(request: web.Request, change: Any, notice: str) -> web.Response:
+    """One account change in one transaction; a refused change shows the users page with why."""
     form = await form_of(request)
     try:
         with session_scope(database_url(request)) as session:
-            user = accounts.find_user(session, request.match_info["name"])
-            if user is None:
-                raise ContentError("no such user")
-            if form.get("password"):
-                accounts.set_password(session, user, form["password"], staff(request).username)
-            else:
-                accounts.update_user(session, user, form.get("role", user.role), form.get("active") == "1",
-                                     staff(request).username)
+            change(session, form, staff(request).username)
     except ContentError as exc:
         return await users_page(request, str(exc), status=400)
-    raise web.HTTPSeeOther(f"{PREFIX}/users?done=Saved.")
+    raise web.HTTPSeeOther(f"{PREFIX}/users?done={quote(notice)}")
 
 
 @requires("audit")

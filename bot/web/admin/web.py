@@ -20,6 +20,7 @@ from typing import Any, Awaitable, Callable, Optional
 import jinja2
 from aiohttp import web
 
+from bot.settings import Settings
 from bot.web.admin import accounts, roles, security
 from kb.db import session_scope
 
@@ -29,7 +30,7 @@ PUBLIC = frozenset({f"{PREFIX}/login"})
 LOGIN_CSRF_MAX_AGE = 3600
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-SETTINGS_KEY: web.AppKey = web.AppKey("settings", object)
+SETTINGS_KEY: web.AppKey = web.AppKey("settings", Settings)
 JINJA_KEY: web.AppKey = web.AppKey("jinja", jinja2.Environment)
 
 
@@ -55,7 +56,7 @@ def requires(permission: str) -> Callable[[Handler], Handler]:
 
 
 def database_url(request: web.Request) -> str:
-    return request.app[SETTINGS_KEY].database_url  # type: ignore[attr-defined]
+    return request.app[SETTINGS_KEY].database_url
 
 
 def client_address(request: web.Request) -> str:
@@ -63,9 +64,8 @@ def client_address(request: web.Request) -> str:
 
 
 def https(request: web.Request) -> bool:
-    settings = request.app[SETTINGS_KEY]
     return security.is_https(request.scheme, request.headers.get("X-Forwarded-Proto"),
-                             getattr(settings, "trust_proxy", False))
+                             request.app[SETTINGS_KEY].trust_proxy)
 
 
 def staff(request: web.Request) -> Staff:
