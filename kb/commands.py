@@ -61,7 +61,8 @@ def check_selectors(selectors: Iterable[str]) -> None:
             raise ContentError(f"{selector!r} selects nothing; start with one of {', '.join(ITEM_TYPES + KINDS)}")
 
 
-def _history_line(r: Revision) -> str:
+def history_line(r: Revision) -> str:
+    """One version in a history list: who, when, how, reviewed and published by (CLI and admin)."""
     line = f"v{r.version:<3} {r.status:<10} {r.action:<8} {when(r.created_at)}  by {r.author}"
     if r.reviewed_by:
         line += f", reviewed by {r.reviewed_by}"
@@ -143,7 +144,7 @@ def cmd_history(args: argparse.Namespace, session: Session) -> Result:
         raise ContentError(f"{ref}: no recorded versions")
     result = Result()
     for revision in found:
-        result.lines.append(_history_line(revision))
+        result.lines.append(history_line(revision))
         if args.diff and revision.diff:
             result.lines.append(revision.diff.rstrip())
     return result

@@ -9,6 +9,7 @@ Accounts are created with the command-line tool, as an operator creates the firs
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import urllib.error
@@ -92,7 +93,7 @@ def approve(page: Page, assistant: Assistant, ref: str, expected_in_diff: str) -
 
 def roll_back_to(page: Page, assistant: Assistant, ref: str, version: int) -> None:
     page.goto(f"{assistant.web_url}/admin/item/{ref}")
-    page.locator("summary", has_text=f"v{version} ·").click()
+    page.locator("summary", has_text=re.compile(rf"^v{version}\s")).click()
     page.get_by_role("button", name=f"Make v{version} live again").click()
     expect(page.get_by_role("status")).to_contain_text("Rolled back")
 

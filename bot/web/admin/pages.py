@@ -15,7 +15,7 @@ from bot.web.admin.web import (
     PREFIX, SETTINGS_KEY, client_address, database_url, delete_cookie, render, requires, set_cookie, staff,
 )
 from kb import review, revisions
-from kb.commands import search, title
+from kb.commands import history_line, search, title
 from kb.db import scratch_session, session_scope
 from kb.errors import ContentError, ReviewError
 from kb.items import ITEM_TYPES, LiveContent, Ref, parse_ref
@@ -145,10 +145,8 @@ def _item_context(request: web.Request, ref: Ref, form: Optional[dict[str, str]]
         "state": status.state, "exists": live_payload is not None or pending is not None,
         "live_text": revisions.render(ref, live_payload),
         "pending": pending, "pending_diff": pending_diff,
-        "history": [{"version": r.version, "status": r.status, "action": r.action, "author": r.author,
-                     "created": when(r.created_at), "reviewed_by": r.reviewed_by, "published_by": r.published_by,
-                     "published": when(r.published_at) if r.published_at else "", "message": r.message or "",
-                     "diff": r.diff, "can_rollback": r.published_at is not None and r.version != published_version}
+        "history": [{"version": r.version, "summary": history_line(r), "diff": r.diff,
+                     "can_rollback": r.published_at is not None and r.version != published_version}
                     for r in reversed(history)],
         "can_edit": roles.can_edit(me.role, ref),
         "can_review": me.can("review") and pending is not None and pending.status in ("in_review", "approved"),
