@@ -136,11 +136,10 @@ def _failures(session: Session, since: datetime, username: Optional[str] = None,
 
 def throttled_until(session: Session, username: str, client: str, now: datetime) -> Optional[datetime]:
     """When this account or address may try again, if either is locked."""
+    account, address = security.ACCOUNT_RULE, security.ADDRESS_RULE
     locks = [
-        security.locked_until(_failures(session, now - rule.window, username=username), now, rule)
-        if key == "account" else
-        security.locked_until(_failures(session, now - rule.window, client=client), now, rule)
-        for key, rule in (("account", security.ACCOUNT_RULE), ("address", security.ADDRESS_RULE))
+        security.locked_until(_failures(session, now - account.window, username=username), now, account),
+        security.locked_until(_failures(session, now - address.window, client=client), now, address),
     ]
     found = [lock for lock in locks if lock is not None]
     return max(found) if found else None
@@ -166,7 +165,7 @@ def login(session: Session, username: str, password: str, client: str, now: Opti
     session.add(StaffSession(token_hash=security.token_digest(token), user_id=user.id, csrf_token=security.new_token(),
                              created_at=now, last_seen_at=now))
     user.last_login_at = now
-    audit(session, LOGIN_OK, user.username, client)
+    audit(session, LOGIN_OK, user.username, client).created_at = now
     return LoginResult(token=token, user=user)
 
 
