@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.build import model_file_name, model_hash
 from bot.settings import ROOT, load_settings
 from bot.web.admin import insight
-from bot.web.admin.rebuild import RELOAD_STEP, ModelState, Rebuilder, rebuild_command, step_states
+from bot.web.admin.rebuild import RELOAD_STEP, ModelState, Rebuilder, last_lines, rebuild_command, step_states
 
 NOW = datetime(2026, 11, 19, 15, 0, tzinfo=timezone.utc)  # a Thursday
 
@@ -54,6 +54,12 @@ def test_progress_follows_the_build_log() -> None:
     assert names(step_states(log, False, False, built=True))[3] == (RELOAD_STEP, "running")
     assert names(step_states("", False, False, built=True))[2] == ("Rasa model", "done")
     assert all(s.state == "done" for s in step_states(log, True, False, built=True, reloaded=True))
+
+
+def test_training_progress_shows_the_last_state_of_progress_bars() -> None:
+    log = "INFO start\nEpochs:   0%|  | 0/50\rEpochs:  10%|# | 5/50\rEpochs:  12%|# | 6/50\r\n\nINFO x\r\n"
+    assert last_lines(log, 2) == "Epochs:  12%|# | 6/50\nINFO x"
+    assert last_lines("", 3) == ""
 
 
 def test_needs_retraining_compares_the_running_model_with_the_vocabulary() -> None:

@@ -43,6 +43,18 @@ STEPS: tuple[tuple[str, str], ...] = (
 RELOAD_STEP = "reload the Rasa server"
 MODEL_LINE = re.compile(r"^(/\S+\.tar\.gz)\s*$", re.MULTILINE)
 RELOAD_TIMEOUT_S = 600.0
+#: Where :func:`bot.build.ensure_model` logs ``rasa train`` (beside the rebuild log).
+TRAIN_LOG = "train.log"
+
+
+def last_lines(text: str, count: int) -> str:
+    """The last ``count`` non-empty lines; progress bars redraw with ``\\r``, so only their last state counts."""
+    shown = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        states = [state.rstrip() for state in line.split("\r") if state.strip()]
+        if states:
+            shown.append(states[-1])
+    return "\n".join(shown[-count:])
 
 
 def vocabulary_hash(session: Session) -> str:
@@ -138,6 +150,13 @@ class RebuildJob:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def training_progress(self) -> str:
+        """The last lines ``rasa train`` wrote during this job (epoch bars included)."""
+        train_log = self.log_path.with_name(TRAIN_LOG)
+        if not train_log.exists() or train_log.stat().st_mtime < self.started_at:
+            return ""
+        return last_lines(train_log.read_bytes()[-20_000:].decode(errors="replace"), 6)
+
     def snapshot(self) -> dict[str, object]:
         log = self.log_text()
         steps = step_states(log, self.finished, self.error is not None, self.model_path is not None, self.reloaded)
@@ -149,6 +168,7 @@ class RebuildJob:
             "model": Path(self.model_path).name if self.model_path else None,
             "steps": [{"name": s.name, "state": s.state} for s in steps],
             "log_tail": log[-3000:],
+            "training": self.training_progress(),
         }
 
 

@@ -48,6 +48,7 @@
     var steps = document.getElementById("job-steps");
     var result = document.getElementById("job-result");
     var log = document.getElementById("job-log");
+    var training = document.getElementById("job-training");
 
     function poll() {
       fetch(box.dataset.jobUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (job) {
@@ -60,6 +61,7 @@
           steps.appendChild(li);
         });
         log.textContent = job.log_tail;
+        training.textContent = job.training;
         if (job.finished) {
           result.textContent = job.error ? job.error : "Done: " + job.model + " is serving.";
         } else {
