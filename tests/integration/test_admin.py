@@ -120,6 +120,7 @@ def test_editor_changes_reviewer_approves_and_the_next_answer_uses_it(staff: Cha
     page.goto(f"{assistant.web_url}/admin/item/{ANSWER}")
     page.locator("#f-text").fill(NEW_TEXT)
     expect(page.get_by_test_id("preview")).to_contain_text(NEW_TEXT)  # live preview of the exact reply
+    page.screenshot(path=str(ARTIFACTS / "admin-preview.png"), full_page=True)
     assert NEW_TEXT not in assistant.say(QUESTION, sender="admin-e2e-preview")  # a preview is not published
     logout(page)
 
