@@ -16,11 +16,12 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run shell build test unit validate stories bench bench-smoke eval lock clean help
+.PHONY: run shell build test test-rebuild unit validate stories bench bench-smoke eval lock clean help
 
 help:
 	@echo "make run    - build what is missing, start the assistant and its web page on 127.0.0.1"
 	@echo "make test   - unit + integration tests, rasa data validate, test stories"
+	@echo "make test-rebuild - staff admin rebuild with real training (5-15 min; not in make test)"
 	@echo "make shell  - chat with the assistant in the terminal"
 	@echo "make build  - KB, spaCy pipeline and Rasa model only"
 	@echo "make bench  - benchmark (about 15 min); docs/benchmarks.md"
@@ -55,6 +56,11 @@ test: build $(WEB_DEPS)
 	$(PY) -m pytest -m "not integration"
 	$(PY) -m pytest -m integration
 	$(MAKE) --no-print-directory validate stories
+
+# The staff admin's full rebuild (publish a synonym, retrain, reload, recognise it): trains a
+# model, so it is not part of `make test` (which covers the same job without training).
+test-rebuild: build $(WEB_DEPS)
+	$(PY) -m pytest -m rebuild --run-rebuild tests/integration/test_rebuild.py
 
 validate: $(DEPS)
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data nlu stories

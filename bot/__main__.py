@@ -2,8 +2,8 @@
 
   build   upgrade + load the KB, rebuild the spaCy pipeline and train the model if needed
   run     build, then start the action server, the Rasa server (REST, socket.io, Telegram
-          when configured, HTTP API) and the clinic page with the chat widget on 127.0.0.1,
-          and serve until Ctrl-C / SIGTERM
+          when configured, HTTP API) and the clinic page with the chat widget and the staff
+          admin (/admin) on 127.0.0.1, and serve until Ctrl-C / SIGTERM
   shell   build, then chat in the terminal (action server + ``rasa shell``)
   model   build, then print the path of the model for the current inputs (for scripts)
 """
@@ -49,6 +49,8 @@ def running_banner(settings: Settings, stack: Stack) -> str:
     return (
         "\nPNS Assistant is running.\n"
         f"  web page:  {settings.web_url}/ (clinic page with the chat widget)\n"
+        f"  staff:     {settings.web_url}/admin/ (edit, review and publish answers; first admin: "
+        "python -m bot.web.admin create-user NAME --role admin)\n"
         f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook "
         "-H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"what is LEMS?\"}'\n"
         f"  socket.io: {base}/socket.io/ (the widget's channel)\n"

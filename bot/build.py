@@ -22,7 +22,6 @@ from bot.settings import Settings
 from kb import migrate
 from kb.db import session_scope
 from kb.loader import LoadReport, load_content, read_content
-from nlu import spacy_pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +40,27 @@ def model_input_files(root: Path) -> list[Path]:
 
 def model_hash(root: Path, spacy_dir: Path, extra: Iterable[str] = ()) -> str:
     """Content hash of the model inputs (paths relative to ``root``, so clones agree)."""
+    from nlu import spacy_pipeline  # spaCy brings TensorFlow: imported only where needed
+
+    return model_hash_for(root, spacy_pipeline.current_hash(spacy_dir), extra)
+
+
+def model_hash_for(root: Path, vocabulary_hash: str, extra: Iterable[str] = ()) -> str:
+    """The model hash for a given spaCy vocabulary hash (built or not yet built)."""
     digest = hashlib.sha256()
     for path in model_input_files(root):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(spacy_pipeline.current_hash(spacy_dir).encode())
+    digest.update(vocabulary_hash.encode())
     for item in extra:
         digest.update(item.encode())
     return digest.hexdigest()[:16]
+
+
+def model_file_name(root: Path, vocabulary_hash: str) -> str:
+    """The file :func:`ensure_model` writes for a vocabulary, without importing Rasa."""
+    from importlib.metadata import version
+
+    return f"{MODEL_PREFIX}{model_hash_for(root, vocabulary_hash, [version('rasa')])}.tar.gz"
 
 
 def project_env(settings: Settings) -> dict[str, str]:
@@ -119,6 +132,8 @@ def build_all(settings: Settings) -> BuildResult:
     """Everything ``make run`` / ``make test`` need, each step skipped when up to date."""
     report = prepare_kb(settings)
     logger.info("knowledge base: %s", report)
+    from nlu import spacy_pipeline
+
     rebuilt, ambiguous = spacy_pipeline.ensure_pipeline(settings.database_url, settings.spacy_model_dir)
     for form, owners in ambiguous.items():
         logger.warning("synonym %r is claimed by %s; it is not recognised until staff resolve it", form, owners)

@@ -93,6 +93,8 @@ class Settings:
     web_socket_url: str = ""
     #: Page origins allowed to call the Rasa server from a browser (CORS, socket.io polling).
     web_origins: tuple[str, ...] = ()
+    #: Behind a TLS-terminating proxy: believe its X-Forwarded-Proto (admin cookies get Secure).
+    trust_proxy: bool = False
 
     @property
     def spacy_model_dir(self) -> Path:
@@ -143,4 +145,5 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, root: Path = ROOT
         web_port=web_port,
         web_socket_url=env.get("PNS_WEB_SOCKET_URL") or f"http://{host}:{rasa_port}",
         web_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
+        trust_proxy=env.get("PNS_TRUST_PROXY", "") == "1",
     )

@@ -61,7 +61,8 @@ def check_selectors(selectors: Iterable[str]) -> None:
             raise ContentError(f"{selector!r} selects nothing; start with one of {', '.join(ITEM_TYPES + KINDS)}")
 
 
-def _history_line(r: Revision) -> str:
+def history_line(r: Revision) -> str:
+    """One version in a history list: who, when, how, reviewed and published by (CLI and admin)."""
     line = f"v{r.version:<3} {r.status:<10} {r.action:<8} {when(r.created_at)}  by {r.author}"
     if r.reviewed_by:
         line += f", reviewed by {r.reviewed_by}"
@@ -119,13 +120,21 @@ def cmd_search(args: argparse.Namespace, session: Session) -> Result:
     found: dict[Ref, Mapping[str, Any]] = dict(LiveContent(session).items())
     if args.drafts:
         found.update({ref: revisions.payload(r) for ref, r in revisions.open_revisions(session).items()})
-    result = Result()
-    for ref, item in found.items():
-        hits = [line.strip() for line in render(ref, item).splitlines() if needle in line.lower()]
-        if hits:
-            result.lines.append(f"{str(ref):<45} {hits[0][:80]}")
+    result = Result([f"{str(ref):<45} {hit[:80]}" for ref, hit in search(found, needle).items()])
     result.lines.append(f"{len(result.lines)} item(s) match {needle!r}")
     return result
+
+
+def search(items: Mapping[Ref, Mapping[str, Any]], needle: str) -> dict[Ref, str]:
+    """Items whose reference or text contains ``needle`` (any case), with the first matching line."""
+    needle = needle.lower()
+    found: dict[Ref, str] = {}
+    for ref, item in items.items():
+        lines = [str(ref), *render(ref, item).splitlines()]
+        hits = [line.strip() for line in lines if needle in line.lower()]
+        if hits:
+            found[ref] = hits[0]
+    return found
 
 
 def cmd_history(args: argparse.Namespace, session: Session) -> Result:
@@ -135,7 +144,7 @@ def cmd_history(args: argparse.Namespace, session: Session) -> Result:
         raise ContentError(f"{ref}: no recorded versions")
     result = Result()
     for revision in found:
-        result.lines.append(_history_line(revision))
+        result.lines.append(history_line(revision))
         if args.diff and revision.diff:
             result.lines.append(revision.diff.rstrip())
     return result
@@ -152,8 +161,7 @@ def cmd_diff(args: argparse.Namespace, session: Session) -> Result:
     pending = revisions.open_revision(session, ref)
     if pending is None:
         raise ContentError(f"{ref}: has no open change; give --version N for a past one")
-    diff = revisions.make_diff(ref, LiveContent(session).payload(ref), revisions.payload(pending),
-                               "published", f"v{pending.version} ({pending.status})")
+    diff = revisions.pending_diff(ref, LiveContent(session).payload(ref), pending)
     return Result([diff.rstrip() or "(no change)"])
 
 

@@ -55,3 +55,14 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def scratch_session(url: str) -> Iterator[Session]:
+    """A session whose changes are always rolled back (previews of unpublished content)."""
+    session: Session = _factory(url)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()

@@ -74,6 +74,11 @@ def make_diff(ref: Ref, old: Optional[Mapping[str, Any]], new: Optional[Mapping[
     return "".join(lines)
 
 
+def pending_diff(ref: Ref, live: Optional[Mapping[str, Any]], pending: Revision) -> str:
+    """What publishing the open change ``pending`` would change in the live item."""
+    return make_diff(ref, live, payload(pending), "published", f"v{pending.version} ({pending.status})")
+
+
 def when(moment: Optional[datetime]) -> str:
     """A stored time in UTC, whatever the database gave back (SQLite drops the zone)."""
     if moment is None:

@@ -116,3 +116,18 @@ def session(kb_url: str) -> Iterator[Session]:
     with session_scope(kb_url) as s:
         yield s
         s.rollback()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-rebuild", action="store_true",
+                     help="also run the full rebuild test (trains a model; `make test-rebuild`)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``rebuild`` train a model (minutes): only with --run-rebuild, else deselected."""
+    if config.getoption("--run-rebuild"):
+        return
+    chosen = [item for item in items if item.get_closest_marker("rebuild") is None]
+    if len(chosen) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+        items[:] = chosen

@@ -9,6 +9,9 @@ directly, whose CORS allow-list contains this page's origin (``PNS_WEB_ORIGINS``
 Every response carries a Content-Security-Policy that allows scripts from this server
 only and network connections to this server and the Rasa server: an injected ``<script>``
 or inline handler would not run even if some text slipped past the widget's escaping.
+
+The staff admin UI (:mod:`bot.web.admin`) is mounted under ``/admin`` of the same server,
+with the same policy; everything there needs a staff login.
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from aiohttp import web
 
 from bot.channels.limits import MAX_MESSAGE_CHARS
 from bot.settings import Settings
+from bot.web.admin import setup as admin_setup
+from bot.web.admin.web import auth_middleware
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -30,6 +35,7 @@ NODE_MODULES = WEB_DIR / "node_modules"
 #: Browser files taken from npm packages: URL name → path under node_modules.
 VENDOR_FILES = {"socket.io.min.js": "socket.io-client/dist/socket.io.min.js"}
 SOCKET_PATH = "/socket.io/"
+ADMIN_MAX_BODY = 256 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -103,9 +109,11 @@ def create_app(settings: Settings, node_modules: Path = NODE_MODULES) -> web.App
             raise web.HTTPNotFound()
         return web.FileResponse(node_modules / relative)
 
-    app = web.Application(middlewares=[security_headers], client_max_size=4096)
+    # staff forms carry answers of up to 4000 characters per field (kb.payloads.MAX_TEXT)
+    app = web.Application(middlewares=[security_headers, auth_middleware], client_max_size=ADMIN_MAX_BODY)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", health)
     app.router.add_get("/vendor/{name}", vendor)
     app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
+    admin_setup.mount(app, settings)
     return app

@@ -1,0 +1,40 @@
+"""A staff member's browser for the admin pages, over aiohttp's test client (no JavaScript)."""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Optional
+
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+
+from bot.web.admin import security
+
+PASSWORD = "a long enough passphrase"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class StaffBrowser:
+    """One test client whose cookie jar holds one staff member's session at a time."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.csrf: Optional[str] = None
+
+    async def login(self, username: str, password: str = PASSWORD) -> ClientResponse:
+        self.client.session.cookie_jar.clear()
+        page = await self.client.get("/admin/login")
+        token = CSRF.search(await page.text()).group(1)
+        response = await self.client.post("/admin/login", data={"csrf_token": token, "username": username,
+                                                                 "password": password}, allow_redirects=False)
+        if response.status == 303:
+            self.csrf = CSRF.search(await (await self.client.get("/admin/")).text()).group(1)
+        return response
+
+    async def get(self, path: str) -> ClientResponse:
+        return await self.client.get(path, allow_redirects=False)
+
+    async def post(self, path: str, data: Optional[Mapping[str, Any]] = None, csrf: bool = True) -> ClientResponse:
+        fields = dict(data or {})
+        if csrf:
+            fields[security.CSRF_FIELD] = self.csrf
+        return await self.client.post(path, data=fields, allow_redirects=False)
