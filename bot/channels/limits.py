@@ -29,6 +29,14 @@ TOO_LONG_REPLY = (
 )
 
 
+#: What a patient reads instead of silence when the assistant could not answer (an action
+#: server or a database unreachable): short, honest, and telling them what to do.
+UNAVAILABLE_REPLY = (
+    "Sorry, the assistant is temporarily unavailable. Please try again in a few minutes. "
+    "If you are worried about new or worsening symptoms, please contact your doctor."
+)
+
+
 class RequestError(ValueError):
     """A client error: the HTTP status to answer with and a message saying what to fix."""
 
