@@ -47,6 +47,8 @@ DEFAULT_TTL_S = 10.0
 DEFAULT_WAIT_S = 60.0
 #: Pause between attempts while another replica holds the lock.
 POLL_INTERVAL_S = 0.02
+#: Attempts to reach Redis before a turn is refused (the first may hit a stale connection).
+CONNECT_ATTEMPTS = 3
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -111,12 +113,16 @@ class AtomicRedisLockStore(LockStore):
     async def _acquire(self, client: aioredis.Redis, key: str, token: str, wait_s: float) -> None:
         deadline = time.monotonic() + wait_s
         ttl_ms = int(self.ttl_s * 1000)
+        failures = 0
         while True:
             try:
                 if await client.set(key, token, nx=True, px=ttl_ms):
                     return
             except RedisError as error:
-                raise LockError(f"lock store unavailable: {error}") from error
+                # a connection broken by a Redis restart fails once; a down Redis keeps failing
+                failures += 1
+                if failures >= CONNECT_ATTEMPTS:
+                    raise LockError(f"lock store unavailable: {error}") from error
             if time.monotonic() > deadline:
                 raise LockError(f"conversation still locked by another turn after {wait_s:.0f}s")
             await asyncio.sleep(POLL_INTERVAL_S)

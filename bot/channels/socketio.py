@@ -29,7 +29,9 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 from socketio import AsyncServer
 
-from bot.channels.limits import MAX_MESSAGE_CHARS, SENDER_ID, TOO_LONG_REPLY, UNAVAILABLE_REPLY
+from bot.channels.limits import (
+    MAX_MESSAGE_CHARS, SENDER_ID, TOO_LONG_REPLY, UNAVAILABLE_REPLY, RequestError, clean_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +98,13 @@ class SessionSocketIOInput(SocketIOInput):
                 logger.warning("socket.io message for a session the socket has not joined; ignored")
                 return
             text = data.get("message")
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str):
+                return
+            try:
+                text = clean_text(text)
+            except RequestError:
+                return
+            if not text.strip():
                 return
             output = CountingSocketIOOutput(sio, self.bot_message_evt)
             if len(text) > MAX_MESSAGE_CHARS:

@@ -9,6 +9,7 @@ ever inside at once and no update is lost.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -38,6 +39,7 @@ def redis_url() -> Iterator[str]:
         yield server.url()
     finally:
         service.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
 
 
 def contend(make_store: Callable[[], LockStore], url: str, conversation: str,
