@@ -191,6 +191,8 @@ class Stack:
         """``rasa_server=False`` starts only the action server (``rasa shell`` brings its own)."""
         if not settings.rasa_token:
             raise ValueError("a Rasa API token is required (PNS_RASA_TOKEN)")
+        if not settings.action_secret:
+            raise ValueError("an action server secret is required (PNS_ACTION_SECRET)")
         self.settings = settings
         self.rasa_server = rasa_server
         self.channels = ChannelReport()
