@@ -16,7 +16,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run shell build cluster test unit validate stories bench bench-smoke eval lock clean help
+.PHONY: run shell build cluster race-stock test unit validate stories bench bench-smoke eval lock clean help
 
 help:
 	@echo "make run    - build what is missing, start the assistant and its web page on 127.0.0.1"
@@ -51,6 +51,11 @@ shell: $(DEPS)
 # PNS_CLUSTER_PORT (default 5080).
 cluster: $(DEPS)
 	$(PY) -m bot cluster
+
+# The concurrent-turns race on a cluster with Rasa's stock RedisLockStore (RasaHQ/rasa#9213),
+# for comparison; writes docs/reliability-stock-lock.json, quoted by docs/reliability.md.
+race-stock: build
+	$(PY) -m tests.integration.race
 
 build: $(DEPS)
 	$(PY) -m bot build

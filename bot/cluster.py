@@ -20,7 +20,9 @@ import logging
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
+
+import yaml
 
 from bot.build import BuildResult, build_all
 from bot.channels.credentials import ChannelReport
@@ -55,8 +57,13 @@ class ClusterPorts:
 class Cluster:
     """PostgreSQL, Redis, action servers, Rasa servers and nginx for one model, as one unit."""
 
-    def __init__(self, settings: Settings, state_dir: Path, ports: ClusterPorts, durable: bool = True) -> None:
-        """``state_dir`` keeps the databases and logs; ``durable=False`` for throw-away test clusters."""
+    def __init__(self, settings: Settings, state_dir: Path, ports: ClusterPorts, durable: bool = True,
+                 lock_store: Optional[dict[str, Any]] = None) -> None:
+        """``state_dir`` keeps the databases and logs; ``durable=False`` for throw-away test clusters.
+
+        ``lock_store`` replaces the generated ``lock_store`` endpoint (to compare Rasa's own).
+        """
+        self.lock_store = lock_store
         if not settings.rasa_token or not settings.action_secret:
             raise ValueError("the cluster needs PNS_RASA_TOKEN and PNS_ACTION_SECRET")
         self.ports = ports
@@ -106,6 +113,10 @@ class Cluster:
             self.postgres.ensure_database(TRACKER_DATABASE)
             result = build_all(self.settings)
             self.channels = write_rasa_config(self.settings, self.stores)
+            if self.lock_store is not None:
+                endpoints = yaml.safe_load(self.settings.endpoints_path.read_text(encoding="utf-8"))
+                endpoints["lock_store"] = self.lock_store
+                self.settings.endpoints_path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
             self.rasa_servers = [
                 rasa_service(self.settings, result.model_path, self.log_dir, port, f"Rasa server {i + 1}",
                              f"rasa-{i + 1}.log")

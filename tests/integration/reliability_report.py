@@ -32,6 +32,15 @@ def _row(*cells: Any) -> str:
     return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
 
 
+def stock_line(stock: Optional[dict[str, Any]]) -> str:
+    """The same race against a cluster with Rasa's stock lock store (``make race-stock``)."""
+    if not stock:
+        return "The same race with Rasa's stock lock store: not run (`make race-stock`)."
+    return (f"The same race on a cluster with Rasa's stock `RedisLockStore` (`make race-stock`, run "
+            f"{stock.get('run_at_utc', '?')} UTC): {stock['messages']} messages, answers {stock['statuses']}, "
+            f"lost {stock['lost']}, duplicated {stock['duplicated']}, interleaved {stock['interleaved']}.")
+
+
 def render(report: Reliability) -> str:
     """The Markdown report (numbers as measured, one section per deliverable)."""
     out = ["# Reliability report", "",
@@ -65,7 +74,9 @@ def render(report: Reliability) -> str:
                 f"{r['messages']} messages, lost {r['lost']}, duplicated {r['duplicated']}, "
                 f"interleaved {r['interleaved']}, non-200 answers {r['errors']}.",
                 "",
-                "Rasa's stock `RedisLockStore` is shown racing by "
+                stock_line(r.get("stock")),
+                "",
+                "In-process, Rasa's stock `RedisLockStore` is also shown racing by "
                 "`tests/integration/test_lock_store.py::test_stock_rasa_lock_store_lets_two_replicas_in` "
                 "(two replicas inside the lock at once, updates lost; RasaHQ/rasa#9213); "
                 "the same contention test passes with `bot.lock_store.AtomicRedisLockStore`.", ""]

@@ -31,9 +31,9 @@ from bench.load import CONVERSATION, LevelResult, run_level
 from bot.action_server import SECRET_HEADER
 from bot.channels.limits import UNAVAILABLE_REPLY, clean_text
 from bot.cluster import TRACKER_DATABASE, Cluster, ClusterPorts
-from bot.launcher import Service
 from bot.settings import load_settings
 from tests.integration.conversation_checks import check_conversation
+from tests.integration.race import count_problems, send_race
 from tests.integration.reliability_report import Reliability, write
 from tests.integration.running import ROOT, Assistant
 
@@ -224,42 +224,22 @@ def test_generated_endpoints_hold_secrets_owner_only(cluster: Cluster) -> None:
 # ------------------------------------------------------------------ concurrency
 
 
-RACE_QUESTIONS = ("what is LEMS?", "how is it treated?", "what does anti-Yo mean?", "should I see a doctor?")
-
-
 def test_concurrent_turns_of_one_conversation_on_two_replicas(cluster: Cluster) -> None:
     """Messages of one conversation sent at the same moment to both Rasa servers: each turn
     is stored once, whole, and not mixed with another (the lock store serialises them)."""
     conversations, rounds, per_round = 6, 3, 4
     replicas = [f"http://127.0.0.1:{p}" for p in cluster.ports.rasa]
-    statuses: Counter = Counter()
-
-    async def post(http: aiohttp.ClientSession, base: str, sender: str, text: str) -> None:
-        async with http.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as resp:
-            body = await resp.json(content_type=None)
-            statuses[resp.status] += 1
-            if resp.status == 200:
-                remember(sender, text, body)
-
-    async def race() -> None:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as http:
-            for r in range(rounds):
-                await asyncio.gather(*(
-                    post(http, replicas[i % 2], f"race-{c}", f"{RACE_QUESTIONS[i]} (turn {r}.{i})")
-                    for c in range(conversations) for i in range(per_round)
-                ))
-
-    asyncio.run(race())
+    statuses = asyncio.run(send_race(replicas, conversations, rounds, per_round, remember))
     http = client(cluster)
-    problems = Counter()
-    for c in range(conversations):
-        sender = f"race-{c}"
-        check = check_conversation(http.tracker(sender)["events"], SENT[sender], UNAVAILABLE[sender])
-        problems.update(lost=len(check.lost), duplicated=len(check.duplicated), interleaved=len(check.interleaved))
+    senders = [f"race-{c}" for c in range(conversations)]
+    problems = count_problems({s: http.tracker(s)["events"] for s in senders}, SENT, UNAVAILABLE)
     REPORT.race = {"conversations": conversations, "rounds": rounds, "per_round": per_round,
                    "messages": conversations * rounds * per_round, "lock_store": "bot.lock_store.AtomicRedisLockStore",
                    "lost": problems["lost"], "duplicated": problems["duplicated"],
                    "interleaved": problems["interleaved"], "errors": sum(v for k, v in statuses.items() if k != 200)}
+    stock = ROOT / "docs" / "reliability-stock-lock.json"
+    if stock.exists():  # written by `make race-stock` (a cluster of its own; not part of make test)
+        REPORT.race["stock"] = json.loads(stock.read_text())
     assert statuses == Counter({200: conversations * rounds * per_round})
     assert problems["lost"] == problems["duplicated"] == problems["interleaved"] == 0
 
@@ -269,7 +249,7 @@ def test_concurrent_turns_of_one_conversation_on_two_replicas(cluster: Cluster) 
 
 def test_load_is_held_across_replicas(cluster: Cluster) -> None:
     outcome: Counter = Counter()
-    result = load(cluster, "load", users=6, seconds=25, outcome=outcome)
+    result = load(cluster, "load", users=6, seconds=20, outcome=outcome)
     REPORT.load = {"replicas": 2, **result.summary(), "duration_s": round(result.duration_s, 1),
                    "unavailable": outcome["unavailable"]}
     assert result.errors == 0 and outcome["unavailable"] == 0
@@ -436,14 +416,14 @@ def wait_for_answers(http: Assistant, sender: str, timeout: float = 60.0) -> Opt
 
 
 def test_an_action_server_killed_under_load_is_not_noticed(cluster: Cluster) -> None:
-    background = Background(cluster, "action-kill", users=4, seconds=20)
-    time.sleep(5)
+    background = Background(cluster, "action-kill", users=4, seconds=15)
+    time.sleep(4)
     cluster.action_servers[0].kill()
-    time.sleep(7)
+    time.sleep(5)
     cluster.restart(cluster.action_servers[0])
     result = background.join()
     ok = result.errors == 0 and background.outcome["unavailable"] == 0
-    fault("one action server SIGKILLed under load, restarted 7 s later", describe(result, background.outcome), ok)
+    fault("one action server SIGKILLed under load, restarted 5 s later", describe(result, background.outcome), ok)
     assert ok
 
 
@@ -465,8 +445,8 @@ def test_all_action_servers_down_gives_a_short_unavailable_reply_then_recovers(c
 
 
 def test_postgres_restart_under_load_loses_no_conversation(cluster: Cluster) -> None:
-    background = Background(cluster, "pg-restart", users=4, seconds=25)
-    time.sleep(6)
+    background = Background(cluster, "pg-restart", users=4, seconds=15)
+    time.sleep(5)
     started = time.monotonic()
     cluster.restart(cluster.postgres_service)
     outage = time.monotonic() - started
@@ -522,8 +502,8 @@ def test_a_rasa_replica_killed_under_load_the_other_continues_its_conversations(
     ongoing = [f"handover-{i}" for i in range(6)]
     for sender in ongoing:
         assert say(http, sender, "hello")[0] == 200
-    background = Background(cluster, "rasa-kill", users=4, seconds=20)
-    time.sleep(5)
+    background = Background(cluster, "rasa-kill", users=4, seconds=15)
+    time.sleep(4)
     cluster.rasa_servers[0].kill()
     answers = [say(http, sender, "what is LEMS?") for sender in ongoing]
     result = background.join()
