@@ -194,6 +194,7 @@ http {{
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
     client_max_body_size 1m;
+    client_body_buffer_size 1m;  # action calls carry the whole tracker: keep them in memory
     upstream rasa {{
 {servers(rasa_ports)}
     }}

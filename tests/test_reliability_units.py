@@ -21,6 +21,7 @@ from bot.action_server import secret_matches
 from bot.channels.credentials import write_config
 from bot.channels.limits import RequestError, check_message, clean_text
 from bot.channels.rate_limit import Bucket, RateLimiter, take
+from bot.channels.silence import silence_expected
 from bot.log_redaction import install, redact_record
 from bot.retention import DAY_S, cutoff, delete_old_conversations
 from bot.tracker_store import UrlSQLTrackerStore
@@ -160,3 +161,26 @@ def test_kb_importer_reads_any_bytes_or_says_clearly_why_not(tmp_path_factory: p
         assert str(error)
     else:
         assert isinstance(records, list)
+
+
+# ---------------------------------------------------------------- deliberate silence
+
+def test_only_a_paused_conversation_is_meant_to_be_silent() -> None:
+    from types import SimpleNamespace
+
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ConversationPaused
+
+    store = InMemoryTrackerStore(Domain.empty())
+    paused = tracker_at("handed-over", time.time())
+    paused.update(ConversationPaused())
+
+    async def check() -> list[bool]:
+        await store.save(paused)
+        await store.save(tracker_at("talking", time.time()))
+        agent = SimpleNamespace(tracker_store=store)  # what the channels read: agent.tracker_store
+        return [await silence_expected(agent, "handed-over"), await silence_expected(agent, "talking"),
+                await silence_expected(agent, "unknown"), await silence_expected(None, "talking")]
+
+    assert asyncio.run(check()) == [True, False, False, False]

@@ -11,7 +11,8 @@ get a 400 with a JSON ``{"status", "error"}`` that says what to fix, and a sende
 rate (:mod:`bot.channels.rate_limit`) gets 429 with ``Retry-After``.
 
 A patient is never left without an answer: if the turn produced no message (an action
-server unreachable: Rasa logs the error and goes on silently) the reply is
+server unreachable: Rasa logs the error and goes on silently) and the conversation is not
+paused for a person (:mod:`bot.channels.silence`), the reply is
 :data:`~bot.channels.limits.UNAVAILABLE_REPLY`; if the turn failed (the conversation's
 lock or tracker store unreachable) the answer is 503 with that text as the error.
 """
@@ -30,6 +31,7 @@ from bot.channels.limits import (
     MAX_BODY_BYTES, UNAVAILABLE_REPLY, RequestError, check_message, parse_json_object,
 )
 from bot.channels.rate_limit import RateLimiter
+from bot.channels.silence import silence_expected
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +98,8 @@ class LimitedRestInput(RestInput):
                 logger.exception("REST message from %s could not be handled", message.sender)
                 return response.json({"status": 503, "error": UNAVAILABLE_REPLY}, status=503,
                                      headers={"Retry-After": "5"})
-            if not collector.messages:
+            if not collector.messages and not await silence_expected(
+                    getattr(request.app.ctx, "agent", None), message.sender):
                 logger.error("no reply to a message of %s (action server unreachable?)", message.sender)
                 return response.json([{"recipient_id": message.sender, "text": UNAVAILABLE_REPLY}])
             return response.json(collector.messages)

@@ -32,6 +32,7 @@ from socketio import AsyncServer
 from bot.channels.limits import (
     MAX_MESSAGE_CHARS, SENDER_ID, TOO_LONG_REPLY, UNAVAILABLE_REPLY, RequestError, clean_text,
 )
+from bot.channels.silence import silence_expected
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,9 @@ class SessionSocketIOInput(SocketIOInput):
                 ))
             except Exception:  # the patient must not be left waiting for an answer
                 logger.exception("socket.io message of a session could not be handled")
-            if not output.sent:  # no answer: failed, or an action server unreachable
+            agent = getattr(app["rasa"].ctx, "agent", None) if "rasa" in app else None
+            if not output.sent and not await silence_expected(agent, session_id):
+                # no answer: the turn failed, or an action server was unreachable
                 await output.send_text_message(session_id, UNAVAILABLE_REPLY)
 
         # python-socketio keeps one handler per event: these replace Rasa's.

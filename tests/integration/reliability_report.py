@@ -102,7 +102,15 @@ def render(report: Reliability) -> str:
             "- **PostgreSQL restart**: tracker reads and writes wait (up to `PNS_STORE_RETRY_S`, 30 s) and "
             "then go on; turns in flight finish late, none is lost.",
             "- **A Rasa replica dies**: nginx sends its traffic to the others; a lock the dead replica held "
-            "expires after `PNS_LOCK_TTL_S` (10 s).", ""]
+            "expires after `PNS_LOCK_TTL_S` (10 s).", "",
+            "## Known limits", "",
+            "- PostgreSQL down for longer than `PNS_STORE_RETRY_S`: Rasa's built-in fail-safe then treats the "
+            "conversation as new and keeps its events in that replica's memory only; those turns are not in "
+            "PostgreSQL afterwards. Alert on the tracker store's \"unreachable\" warnings.",
+            "- nginx retries a request whose server died mid-way (`non_idempotent`). If a Rasa replica dies in "
+            "the milliseconds between saving a turn and answering, the retried turn is stored twice; if an "
+            "action server dies after writing (feedback, referral request) the write can happen twice.",
+            "- Rate limits are kept per replica: behind N replicas one sender gets up to N × the burst.", ""]
     return "\n".join(out)
 
 

@@ -40,7 +40,7 @@ from tests.integration.running import ROOT, Assistant
 pytestmark = pytest.mark.integration
 
 TOKEN = "cluster-test-token"
-RATE_BURST = 8
+RATE_BURST = 12  # above one simulated conversation (9 messages), even if all reach one replica
 SECRET = "cluster-test-action-secret"
 REPORT = Reliability()
 #: conversation id → texts the assistant accepted (200), and those answered "unavailable"
@@ -62,7 +62,7 @@ def remember(sender: str, text: str, replies: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
+def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     state = Path(tempfile.mkdtemp(prefix="pns-cluster-"))
     state.chmod(0o755)  # PostgreSQL runs as its own user and must reach its directory
     environ = {**os.environ, "PNS_RASA_TOKEN": TOKEN, "PNS_ACTION_SECRET": SECRET}
@@ -80,10 +80,13 @@ def cluster() -> Iterator[Cluster]:
         "rate limit per sender and replica": f"burst {RATE_BURST}, 60/min",
         "cpus": os.cpu_count(),
     }
+    failed_before = request.session.testsfailed
     yield group
     group.stop()
     write(REPORT, ROOT / "docs")
-    if not os.environ.get("PNS_KEEP_CLUSTER"):  # set it to keep the logs for a look
+    if request.session.testsfailed > failed_before or os.environ.get("PNS_KEEP_CLUSTER"):
+        print(f"\ncluster logs kept in {group.log_dir}")
+    else:
         shutil.rmtree(state, ignore_errors=True)
 
 
@@ -111,6 +114,13 @@ def recording_sender(base: str, outcome: Counter) -> Callable[..., Any]:
     """bench.load's REST sender, remembering accepted messages and counting answer kinds."""
 
     async def send(http: aiohttp.ClientSession, sender: str, text: str) -> bool:
+        try:
+            return await post(http, sender, text)
+        except Exception as error:  # counted by run_level as an error; named here for the report
+            outcome[type(error).__name__] += 1
+            raise
+
+    async def post(http: aiohttp.ClientSession, sender: str, text: str) -> bool:
         async with http.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as resp:
             body = await resp.json(content_type=None)
             outcome[resp.status] += 1
@@ -396,8 +406,9 @@ def fault(name: str, observed: str, ok: bool) -> None:
 
 def describe(result: LevelResult, outcome: Counter) -> str:
     summary = result.summary()
+    answers = {str(k): v for k, v in outcome.items() if k != "unavailable"}
     return (f"{summary['messages']} messages under load ({summary['messages_per_s']}/s, p95 {summary['p95_ms']} ms): "
-            f"errors {result.errors}, 'temporarily unavailable' {outcome['unavailable']}")
+            f"errors {result.errors}, 'temporarily unavailable' {outcome['unavailable']}; answers {answers}")
 
 
 def wait_for_answers(http: Assistant, sender: str, timeout: float = 60.0) -> Optional[float]:
