@@ -78,7 +78,8 @@ def render(report: Reliability) -> str:
                 "",
                 "In-process, Rasa's stock `RedisLockStore` is also shown racing by "
                 "`tests/integration/test_lock_store.py::test_stock_rasa_lock_store_lets_two_replicas_in` "
-                "(two replicas inside the lock at once, updates lost; RasaHQ/rasa#9213); "
+                "(two replicas inside the lock at once and updates lost, or a waiter whose ticket was "
+                "overwritten polling forever; RasaHQ/rasa#9213); "
                 "the same contention test passes with `bot.lock_store.AtomicRedisLockStore`.", ""]
     out += ["## Faults injected", "", _row("fault", "what patients saw", "result"), _row("---", "---", "---")]
     out += [_row(f["fault"], f["observed"], "survived" if f["ok"] else "FAILED") for f in report.faults]
@@ -102,7 +103,8 @@ def render(report: Reliability) -> str:
             "- **PostgreSQL restart**: tracker reads and writes wait (up to `PNS_STORE_RETRY_S`, 30 s) and "
             "then go on; turns in flight finish late, none is lost.",
             "- **A Rasa replica dies**: nginx sends its traffic to the others; a lock the dead replica held "
-            "expires after `PNS_LOCK_TTL_S` (10 s).", "",
+            "expires after `PNS_LOCK_TTL_S` (10 s), so the turns of its conversations wait up to that long "
+            "(the p95 of the replica-kill run above).", "",
             "## Known limits", "",
             "- PostgreSQL down for longer than `PNS_STORE_RETRY_S`: Rasa's built-in fail-safe then treats the "
             "conversation as new and keeps its events in that replica's memory only; those turns are not in "

@@ -12,6 +12,7 @@ import asyncio
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -27,6 +28,10 @@ from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 pytestmark = pytest.mark.integration
 
 TASKS_PER_REPLICA = 12
+LOCK_LIFETIME_S = 5
+#: A replica still waiting after this long is stuck: Rasa's TicketLock without tickets is
+#: still "locked" for a ticket that was overwritten, so its waiter never gets through.
+HANG_AFTER_S = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +58,8 @@ def contend(make_store: Callable[[], LockStore], url: str, conversation: str,
 
     async def turn(store: LockStore, data: redis.Redis) -> None:
         try:
-            async with store.lock(conversation):
+            # short ticket lifetime: a ticket Rasa's store loses would otherwise block 60 s
+            async with store.lock(conversation, lock_lifetime=LOCK_LIFETIME_S):
                 if data.incr(inside) > 1:
                     with guard:
                         outcome["overlaps"] += 1
@@ -78,18 +84,25 @@ def contend(make_store: Callable[[], LockStore], url: str, conversation: str,
         asyncio.run(run())
 
     barrier = threading.Barrier(2)
-    threads = [threading.Thread(target=replica, args=(barrier,)) for _ in range(2)]
+    # daemon threads: a waiter whose ticket Rasa's store lost polls forever (see below)
+    threads = [threading.Thread(target=replica, args=(barrier,), daemon=True) for _ in range(2)]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + HANG_AFTER_S
     for thread in threads:
-        thread.join()
+        thread.join(max(0.0, deadline - time.monotonic()))
+    outcome["hung_replicas"] = sum(thread.is_alive() for thread in threads)
     outcome["lost_updates"] = 2 * tasks - int(shared.get(counter) or 0)
     return outcome
 
 
+def failures(outcome: dict[str, int]) -> int:
+    return outcome["overlaps"] + outcome["lock_errors"] + outcome["hung_replicas"] + outcome["lost_updates"]
+
+
 def test_atomic_lock_store_serialises_turns_across_replicas(redis_url: str) -> None:
     outcome = contend(lambda: AtomicRedisLockStore(url=redis_url), redis_url, "atomic")
-    assert outcome == {"overlaps": 0, "lock_errors": 0, "other_errors": 0, "lost_updates": 0}
+    assert outcome == {"overlaps": 0, "lock_errors": 0, "other_errors": 0, "hung_replicas": 0, "lost_updates": 0}
 
 
 def test_lock_of_a_dead_holder_expires_after_its_short_lifetime(redis_url: str) -> None:
@@ -126,7 +139,7 @@ def test_stock_rasa_lock_store_lets_two_replicas_in(redis_url: str) -> None:
     for attempt in range(8):
         outcome = contend(lambda: RedisLockStore(host=host, port=int(port), db=0), redis_url, f"stock{attempt}", tasks=3)
         rounds.append(outcome)
-        if outcome["overlaps"] + outcome["lock_errors"] + outcome["lost_updates"] > 0:
+        if failures(outcome) > 0:
             break
     print(f"stock RedisLockStore under contention: {rounds}")
-    assert rounds[-1]["overlaps"] + rounds[-1]["lock_errors"] + rounds[-1]["lost_updates"] > 0
+    assert failures(rounds[-1]) > 0
