@@ -16,13 +16,14 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run shell build test test-rebuild unit validate stories bench bench-smoke eval lock clean help
+.PHONY: run shell build cluster race-stock test test-rebuild unit validate stories bench bench-smoke eval lock clean help
 
 help:
 	@echo "make run    - build what is missing, start the assistant and its web page on 127.0.0.1"
 	@echo "make test   - unit + integration tests, rasa data validate, test stories"
 	@echo "make test-rebuild - staff admin rebuild with real training (5-15 min; not in make test)"
 	@echo "make shell  - chat with the assistant in the terminal"
+	@echo "make cluster - 2 Rasa + 2 action servers behind nginx, PostgreSQL, Redis, on 127.0.0.1"
 	@echo "make build  - KB, spaCy pipeline and Rasa model only"
 	@echo "make bench  - benchmark (about 15 min); docs/benchmarks.md"
 	@echo "make eval   - NLU scores, configuration comparison -> docs/nlu-eval.md (slow first time)"
@@ -45,6 +46,17 @@ run: $(DEPS) $(WEB_DEPS)
 
 shell: $(DEPS)
 	$(PY) -m bot shell
+
+# The production shape on loopback (bot/cluster.py): private PostgreSQL, Redis and nginx
+# (Debian packages postgresql, redis-server, nginx), state in var/cluster, public port
+# PNS_CLUSTER_PORT (default 5080).
+cluster: $(DEPS)
+	$(PY) -m bot cluster
+
+# The concurrent-turns race on a cluster with Rasa's stock RedisLockStore (RasaHQ/rasa#9213),
+# for comparison; writes docs/reliability-stock-lock.json, quoted by docs/reliability.md.
+race-stock: build
+	$(PY) -m tests.integration.race
 
 build: $(DEPS)
 	$(PY) -m bot build

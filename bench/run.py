@@ -70,6 +70,7 @@ def bench_settings(base: Settings, work: Path) -> Settings:
         rasa_port=free_port(),
         action_port=free_port(),
         rasa_token=TOKEN,
+        action_secret=base.action_secret or "bench-action-secret",
         var_dir=work,
     )
 

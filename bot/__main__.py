@@ -1,4 +1,4 @@
-"""Operator commands: ``python -m bot build | run | shell``.
+"""Operator commands: ``python -m bot build | run | shell | model | cluster | retention``.
 
   build   upgrade + load the KB, rebuild the spaCy pipeline and train the model if needed
   run     build, then start the action server, the Rasa server (REST, socket.io, Telegram
@@ -6,21 +6,29 @@
           admin (/admin) on 127.0.0.1, and serve until Ctrl-C / SIGTERM
   shell   build, then chat in the terminal (action server + ``rasa shell``)
   model   build, then print the path of the model for the current inputs (for scripts)
+  cluster the production shape on loopback: PostgreSQL, Redis, 2 action servers, 2 Rasa
+          servers behind nginx (bot/cluster.py; state in var/cluster), until Ctrl-C
+  retention  delete conversations older than PNS_RETENTION_DAYS (default 30) from the
+          tracker store at PNS_TRACKER_STORE_URL (run it daily)
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import subprocess
 import sys
 import threading
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from bot.build import build_all, project_env
 from bot.channels import TELEGRAM_CHANNEL
-from bot.launcher import Stack
-from bot.settings import Settings, ensure_telegram_secret, ensure_token, load_settings
+from bot.launcher import Stack, write_rasa_config
+from bot.settings import Settings, ensure_action_secret, ensure_telegram_secret, ensure_token, load_settings
+
+if TYPE_CHECKING:
+    from bot.cluster import Cluster
 
 logger = logging.getLogger("bot")
 
@@ -61,21 +69,10 @@ def running_banner(settings: Settings, stack: Stack) -> str:
     )
 
 
-def run() -> int:
-    ensure_token()
-    ensure_telegram_secret()
-    settings = load_settings()
-    result = build_all(settings)
-    log_dir = settings.var_dir / "log"
+def serve(stack: "Stack | Cluster", banner: str) -> int:
+    """Print ``banner``, then wait for Ctrl-C / SIGTERM or a server's death; stop everything."""
     stop = _stop_on_signals()
-    stack = Stack(settings, result.model_path, log_dir)
-    logger.info("starting the action server, the Rasa server and the web page (logs in %s)…", log_dir)
-    try:
-        stack.start()
-    except (RuntimeError, TimeoutError) as exc:
-        logger.error("%s", exc)
-        return 1
-    print(running_banner(settings, stack), flush=True)
+    print(banner, flush=True)
     try:
         while not stop.wait(1.0):
             failure = stack.failed()
@@ -88,15 +85,82 @@ def run() -> int:
     return 0
 
 
-def shell() -> int:
+def run() -> int:
     ensure_token()
+    ensure_action_secret()
+    ensure_telegram_secret()
     settings = load_settings()
     result = build_all(settings)
     log_dir = settings.var_dir / "log"
+    stack = Stack(settings, result.model_path, log_dir)
+    logger.info("starting the action server, the Rasa server and the web page (logs in %s)…", log_dir)
+    try:
+        stack.start()
+    except (RuntimeError, TimeoutError) as exc:
+        logger.error("%s", exc)
+        return 1
+    return serve(stack, running_banner(settings, stack))
+
+
+def cluster() -> int:
+    """``make cluster``: the replicated deployment on loopback (see :mod:`bot.cluster`)."""
+    from bot.cluster import DEFAULT_PUBLIC_PORT, Cluster, ClusterPorts
+
+    ensure_token()
+    ensure_action_secret()
+    settings = load_settings()
+    state = settings.var_dir / "cluster"
+    state.mkdir(parents=True, exist_ok=True)
+    state.chmod(0o755)  # PostgreSQL runs as its own user and must reach its data directory
+    public = int(os.environ.get("PNS_CLUSTER_PORT", DEFAULT_PUBLIC_PORT))
+    group = Cluster(settings, state, ClusterPorts.free(public=public))
+    logger.info("starting PostgreSQL, Redis, 2 action servers, 2 Rasa servers and nginx (logs in %s)…",
+                group.log_dir)
+    try:
+        group.start()
+    except (RuntimeError, TimeoutError) as exc:
+        logger.error("%s", exc)
+        return 1
+    base = group.url
+    return serve(group, (
+        "\nPNS Assistant cluster is running (2 Rasa servers, 2 action servers, PostgreSQL, Redis, nginx).\n"
+        f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook -H 'Content-Type: application/json' "
+        "-d '{\"sender\": \"me\", \"message\": \"what is LEMS?\"}'\n"
+        f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
+        f"  trackers:  {group.stores['PNS_TRACKER_STORE_URL']}\n"
+        f"  locks:     {group.stores['PNS_LOCK_STORE_URL']}\n"
+        f"  logs:      {group.log_dir}\n"
+        "Stop with Ctrl-C.\n"
+    ))
+
+
+def retention() -> int:
+    """Delete old conversations from the SQL tracker store (see :mod:`bot.retention`)."""
+    from bot.retention import DEFAULT_RETENTION_DAYS, delete_old_conversations
+    from bot.settings import settings_environ
+
+    env = settings_environ()
+    url = env.get("PNS_TRACKER_STORE_URL")
+    if not url:
+        logger.error("PNS_TRACKER_STORE_URL is not set: conversations are kept in memory only, nothing to delete")
+        return 2
+    days = float(env.get("PNS_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
+    report = delete_old_conversations(url, days)
+    logger.info("deleted %d conversations (%d events) older than %g days", report.conversations, report.events, days)
+    return 0
+
+
+def shell() -> int:
+    ensure_token()
+    ensure_action_secret()
+    settings = load_settings()
+    result = build_all(settings)
+    log_dir = settings.var_dir / "log"
+    write_rasa_config(settings)
     try:
         with Stack(settings, result.model_path, log_dir, rasa_server=False):
             cmd = [sys.executable, "-m", "bot.rasa_server", "shell", "--model", str(result.model_path),
-                   "--endpoints", "endpoints.yml", "--port", str(settings.rasa_port)]
+                   "--endpoints", str(settings.endpoints_path), "--port", str(settings.rasa_port)]
             return subprocess.call(cmd, cwd=settings.root, env=project_env(settings))
     except (RuntimeError, TimeoutError) as exc:
         logger.error("%s", exc)
@@ -106,7 +170,7 @@ def shell() -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["build", "run", "shell", "model"])
+    parser.add_argument("command", choices=["build", "run", "shell", "model", "cluster", "retention"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     if args.command in ("build", "model"):
@@ -114,7 +178,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "model":
             print(result.model_path)
         return 0
-    return run() if args.command == "run" else shell()
+    commands = {"run": run, "shell": shell, "cluster": cluster, "retention": retention}
+    return commands[args.command]()
 
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ def project_env(settings: Settings) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(settings.root), env.get("PYTHONPATH")]))
     env["PNS_DATABASE_URL"] = settings.database_url
     env["PNS_ACTION_ENDPOINT_URL"] = settings.action_endpoint_url
+    if settings.action_secret:
+        env["PNS_ACTION_SECRET"] = settings.action_secret
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Callable, Optional
 
 from bot.build import project_env
-from bot.channels.credentials import ChannelReport, write_credentials
+from bot.channels.credentials import ChannelReport, write_config
 from bot.settings import Settings, settings_environ
 
 logger = logging.getLogger(__name__)
@@ -40,14 +40,14 @@ def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
         return 0, b""
 
 
-def action_server_healthy(settings: Settings) -> bool:
-    status, _ = http_get(f"http://{settings.host}:{settings.action_port}/health")
+def action_server_healthy(settings: Settings, port: Optional[int] = None) -> bool:
+    status, _ = http_get(f"http://{settings.host}:{port or settings.action_port}/health")
     return status == 200
 
 
-def rasa_server_ready(settings: Settings) -> bool:
+def rasa_server_ready(settings: Settings, port: Optional[int] = None) -> bool:
     """Rasa answers ``/status`` (with the API token) once a model is loaded."""
-    status, body = http_get(f"{settings.rasa_url}/status?token={settings.rasa_token}")
+    status, body = http_get(f"http://{settings.host}:{port or settings.rasa_port}/status?token={settings.rasa_token}")
     if status != 200:
         return False
     try:
@@ -70,6 +70,8 @@ class Service:
     log_path: Path
     ready: Callable[[], bool]
     env_extra: dict[str, str] = field(default_factory=dict)
+    #: How the server is asked to stop (PostgreSQL: SIGINT, its "fast" shutdown).
+    stop_signal: int = signal.SIGTERM
     process: Optional[subprocess.Popen] = None
     _log: Optional[IO[bytes]] = None
 
@@ -82,13 +84,22 @@ class Service:
             start_new_session=True,
         )
 
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once: a crash, as fault tests inject it."""
+        if self.process is not None:
+            _signal_group(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def exited(self) -> Optional[int]:
         return None if self.process is None else self.process.poll()
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
-        """SIGTERM the process group, then SIGKILL what is still there after ``timeout``."""
+        """Signal the process group to stop, then SIGKILL what is still there after ``timeout``."""
         if self.process is not None and self.process.poll() is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
+            _signal_group(self.process.pid, self.stop_signal)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -99,6 +110,71 @@ class Service:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def start_all(services: list[Service], settings: Settings, timeout: float = STARTUP_TIMEOUT_S) -> None:
+    """Start ``services`` at once and wait until each is healthy (they start in parallel)."""
+    for service in services:
+        service.start(settings)
+    wait_healthy(services, timeout)
+
+
+def wait_healthy(services: list[Service], timeout: float = STARTUP_TIMEOUT_S) -> None:
+    """Wait for the health checks of ``services``; an error if one exits or is too slow."""
+    deadline = time.monotonic() + timeout
+    pending = list(services)
+    while pending:
+        for service in list(pending):
+            code = service.exited()
+            if code is not None:
+                raise RuntimeError(f"{service.name} exited with {code}; see {service.log_path}")
+            if service.ready():
+                logger.info("%s is up", service.name)
+                pending.remove(service)
+        if pending and time.monotonic() > deadline:
+            names = ", ".join(s.name for s in pending)
+            raise TimeoutError(f"{names} not healthy after {timeout:.0f}s; see logs in {pending[0].log_path.parent}")
+        time.sleep(0.3)
+
+
+def action_service(settings: Settings, log_dir: Path, port: Optional[int] = None,
+                   name: str = "action server", log_name: str = "actions.log") -> Service:
+    """The action server (:mod:`bot.action_server`) on ``port`` (default: the settings' port)."""
+    port = port or settings.action_port
+    return Service(
+        name, [sys.executable, "-m", "bot.action_server", "--host", settings.host, "--port", str(port)],
+        log_dir / log_name, lambda: action_server_healthy(settings, port),
+    )
+
+
+def rasa_service(settings: Settings, model: Path, log_dir: Path, port: Optional[int] = None,
+                 name: str = "Rasa server", log_name: str = "rasa.log") -> Service:
+    """A Rasa server (HTTP API, channels of the generated credentials) on ``port``."""
+    port = port or settings.rasa_port
+    return Service(
+        name,
+        [
+            sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model),
+            "--interface", settings.host, "--port", str(port),
+            "--enable-api", "--auth-token", str(settings.rasa_token),
+            "--endpoints", str(settings.endpoints_path), "--credentials", str(settings.credentials_path),
+            "--cors", *settings.web_origins,
+        ],
+        log_dir / log_name, lambda: rasa_server_ready(settings, port),
+    )
+
+
+def write_rasa_config(settings: Settings, extra: Optional[dict[str, str]] = None) -> ChannelReport:
+    """Generate the credentials and endpoints files Rasa is started with; the channels that are on.
+
+    Variables come from ``.env`` and the environment, plus what the launcher decided
+    (the action endpoint, and ``extra``: the cluster's stores).
+    """
+    environ = {**settings_environ(root=settings.root), "PNS_ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+               **({"PNS_ACTION_SECRET": settings.action_secret} if settings.action_secret else {}),
+               **(extra or {})}
+    write_config(settings.root / "endpoints.yml", settings.endpoints_path, environ)
+    return write_config(settings.root / "credentials.yml", settings.credentials_path, environ)
 
 
 def _signal_group(pgid: int, sig: int) -> None:
@@ -115,37 +191,18 @@ class Stack:
         """``rasa_server=False`` starts only the action server (``rasa shell`` brings its own)."""
         if not settings.rasa_token:
             raise ValueError("a Rasa API token is required (PNS_RASA_TOKEN)")
+        if not settings.action_secret:
+            raise ValueError("an action server secret is required (PNS_ACTION_SECRET)")
         self.settings = settings
         self.rasa_server = rasa_server
         self.channels = ChannelReport()
-        python = sys.executable
-        self.services = [
-            Service(
-                "action server",
-                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
-                log_dir / "actions.log",
-                lambda: action_server_healthy(settings),
-                env_extra={"SANIC_HOST": settings.host},
-            ),
-            Service(
-                "Rasa server",
-                [
-                    python, "-m", "bot.rasa_server", "run", "--model", str(model),
-                    "--interface", settings.host, "--port", str(settings.rasa_port),
-                    "--enable-api", "--auth-token", settings.rasa_token,
-                    "--endpoints", "endpoints.yml", "--credentials", str(settings.credentials_path),
-                    "--cors", *settings.web_origins,
-                ],
-                log_dir / "rasa.log",
-                lambda: rasa_server_ready(settings),
-            ),
-            Service(
-                "web page server",
-                [python, "-m", "bot.web"],
-                log_dir / "web.log",
-                lambda: web_server_healthy(settings),
-            ),
-        ][: 3 if rasa_server else 1]
+        self.services = [action_service(settings, log_dir)]
+        if rasa_server:
+            self.services += [
+                rasa_service(settings, model, log_dir),
+                Service("web page server", [sys.executable, "-m", "bot.web"], log_dir / "web.log",
+                        lambda: web_server_healthy(settings)),
+            ]
 
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
         """Start the servers and wait for their health checks; on failure stop them all.
@@ -153,27 +210,9 @@ class Stack:
         The Rasa server's channel file is generated first (:mod:`bot.channels.credentials`).
         """
         if self.rasa_server:
-            self.channels = write_credentials(
-                self.settings.root / "credentials.yml", self.settings.credentials_path,
-                settings_environ(root=self.settings.root),
-            )
+            self.channels = write_rasa_config(self.settings)
         try:
-            for service in self.services:
-                service.start(self.settings)
-            deadline = time.monotonic() + timeout
-            pending = list(self.services)
-            while pending:
-                for service in list(pending):
-                    code = service.exited()
-                    if code is not None:
-                        raise RuntimeError(f"{service.name} exited with {code}; see {service.log_path}")
-                    if service.ready():
-                        logger.info("%s is up", service.name)
-                        pending.remove(service)
-                if pending and time.monotonic() > deadline:
-                    names = ", ".join(s.name for s in pending)
-                    raise TimeoutError(f"{names} not healthy after {timeout:.0f}s; see logs in {self.services[0].log_path.parent}")
-                time.sleep(0.5)
+            start_all(self.services, self.settings, timeout)
         except BaseException:
             self.stop()
             raise

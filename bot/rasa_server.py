@@ -1,4 +1,4 @@
-"""The Rasa command line with the project's runtime fixes to Rasa 3.6 applied first.
+"""The Rasa command line with the project's runtime fixes to Rasa 3.6 and log redaction.
 
 ``python -m bot.rasa_server run …`` takes exactly the arguments of ``python -m rasa run …``;
 the launcher starts the Rasa server this way (``make run``, the tests, ``make bench``).
@@ -16,6 +16,10 @@ Fixes:
    about 30 % of the Rasa server's CPU (py-spy profile, docs/benchmarks.md). Valid responses
    now take one pass of a prebuilt validator; an invalid response still goes through Rasa's
    own method, so the error raised and its message are exactly Rasa's.
+
+Always (any Rasa version): e-mail addresses and phone numbers are redacted from every log
+record of the process (:mod:`bot.log_redaction`); the record factory is process-wide, so it
+also covers loggers Rasa created before.
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ import rasa
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
+
+from bot import log_redaction
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +71,14 @@ def apply_fixes(rasa_version: str = rasa.__version__) -> bool:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Apply the fixes, then hand over to Rasa's own command line (it reads ``sys.argv``)."""
+    """Redact logs, apply the fixes, then hand over to Rasa's command line (it reads ``sys.argv``)."""
     import sys
 
     from rasa.__main__ import main as rasa_main
 
     if argv is not None:
         sys.argv = [sys.argv[0], *argv]
+    log_redaction.install()
     apply_fixes()
     rasa_main()
 

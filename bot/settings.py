@@ -16,6 +16,7 @@ ENV_FILE = ROOT / ".env"
 TOKEN_VAR = "PNS_RASA_TOKEN"
 TELEGRAM_TOKEN_VAR = "PNS_TELEGRAM_TOKEN"
 TELEGRAM_SECRET_VAR = "PNS_TELEGRAM_SECRET"
+ACTION_SECRET_VAR = "PNS_ACTION_SECRET"
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -58,6 +59,11 @@ def ensure_token(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ)
     return ensure_secret(TOKEN_VAR, "Rasa HTTP API token", path, environ)
 
 
+def ensure_action_secret(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> str:
+    """The secret the Rasa servers send the action server; generated into ``.env`` on first run."""
+    return ensure_secret(ACTION_SECRET_VAR, "action server shared secret", path, environ)
+
+
 def ensure_telegram_secret(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> Optional[str]:
     """The webhook secret Telegram must send back, generated once the channel is configured.
 
@@ -95,6 +101,8 @@ class Settings:
     web_origins: tuple[str, ...] = ()
     #: Behind a TLS-terminating proxy: believe its X-Forwarded-Proto (admin cookies get Secure).
     trust_proxy: bool = False
+    #: Shared secret the Rasa servers send the action server (``X-PNS-Action-Secret``).
+    action_secret: Optional[str] = None
 
     @property
     def spacy_model_dir(self) -> Path:
@@ -116,6 +124,11 @@ class Settings:
     def web_url(self) -> str:
         """The clinic demo page with the chat widget (served by :mod:`bot.web`)."""
         return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def endpoints_path(self) -> Path:
+        """The endpoints Rasa is started with, generated from ``endpoints.yml``."""
+        return self.var_dir / "endpoints.yml"
 
     @property
     def credentials_path(self) -> Path:
@@ -146,4 +159,5 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, root: Path = ROOT
         web_socket_url=env.get("PNS_WEB_SOCKET_URL") or f"http://{host}:{rasa_port}",
         web_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
         trust_proxy=env.get("PNS_TRUST_PROXY", "") == "1",
+        action_secret=env.get(ACTION_SECRET_VAR) or None,
     )

@@ -18,11 +18,14 @@ _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 UNANSWERED_REASONS = ("low_confidence", "no_answer", "unknown_entity")
 
 
+def redact_contacts(text: str) -> str:
+    """Replace e-mail addresses and phone numbers (also used on log messages)."""
+    return _PHONE.sub("[number]", _EMAIL.sub("[email]", text))
+
+
 def redact(text: str) -> str:
     """Replace e-mail addresses and phone numbers; cap the length."""
-    text = _EMAIL.sub("[email]", text)
-    text = _PHONE.sub("[number]", text)
-    return text[:MAX_TEXT]
+    return redact_contacts(text)[:MAX_TEXT]
 
 
 def record_feedback(

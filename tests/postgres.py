@@ -11,11 +11,9 @@ If the binaries are missing the tests fail — they are not skipped: install the
 """
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -23,29 +21,12 @@ from typing import Optional
 
 import psycopg2
 
+from bot.local_services import find_pg_bindir, free_port
+
 SERVER_USER = "postgres"
 # durability is irrelevant for a test cluster and costs seconds on every commit
 FAST_SETTINGS = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                  "-c listen_addresses=127.0.0.1")
-
-
-def find_bindir() -> Path:
-    """Where initdb/pg_ctl are: PNS_PG_BINDIR, Debian's newest /usr/lib/postgresql/N/bin, or PATH."""
-    candidates = [os.environ.get("PNS_PG_BINDIR", "")]
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
-    initdb = shutil.which("initdb")
-    candidates.append(str(Path(initdb).parent) if initdb else "")
-    for candidate in filter(None, candidates):
-        if (Path(candidate) / "initdb").exists() and (Path(candidate) / "pg_ctl").exists():
-            return Path(candidate)
-    raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) not found: run "
-                       "`apt-get install postgresql` or set PNS_PG_BINDIR")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PostgresServer:
@@ -57,7 +38,7 @@ class PostgresServer:
 
     @classmethod
     def start(cls) -> "PostgresServer":
-        server = cls(find_bindir(), Path(tempfile.mkdtemp(prefix="pns-pg-")), free_port())
+        server = cls(find_pg_bindir(), Path(tempfile.mkdtemp(prefix="pns-pg-")), free_port())
         try:
             server._run("initdb", "-D", str(server.data), "-U", SERVER_USER, "-A", "trust",
                         "-E", "UTF8", "--no-locale", "--no-sync")

@@ -82,15 +82,25 @@ def resolve_channels(template: Mapping[str, Any], environ: Mapping[str, str]) ->
     return channels, report
 
 
-def write_credentials(template_path: Path, target: Path, environ: Mapping[str, str]) -> ChannelReport:
-    """Generate ``target`` from ``template_path``; returns which channels are on."""
+def write_config(template_path: Path, target: Path, environ: Mapping[str, str]) -> ChannelReport:
+    """Generate ``target`` from the YAML template ``template_path``, section by section.
+
+    Used for ``credentials.yml`` (sections are channels) and ``endpoints.yml`` (sections
+    are the action endpoint, tracker store and lock store): a section whose required
+    variables are not set is left out. Written owner-only: it may hold secrets.
+    """
     template = yaml.load(template_path.read_text(encoding="utf-8"), Loader=_PlainLoader) or {}
     if not isinstance(template, dict):
-        raise ValueError(f"{template_path}: expected a mapping of channel names to settings")
-    channels, report = resolve_channels(template, environ)
+        raise ValueError(f"{template_path}: expected a mapping of section names to settings")
+    sections, report = resolve_channels(template, environ)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.touch(mode=0o600, exist_ok=True)
     target.chmod(0o600)
-    header = f"# Generated from {template_path.name} by `python -m bot run`; do not edit (may hold secrets).\n"
-    target.write_text(header + yaml.safe_dump(channels, sort_keys=False), encoding="utf-8")
+    header = f"# Generated from {template_path.name} by `python -m bot`; do not edit (may hold secrets).\n"
+    target.write_text(header + yaml.safe_dump(sections, sort_keys=False), encoding="utf-8")
     return report
+
+
+def write_credentials(template_path: Path, target: Path, environ: Mapping[str, str]) -> ChannelReport:
+    """Generate ``target`` from ``template_path``; returns which channels are on."""
+    return write_config(template_path, target, environ)

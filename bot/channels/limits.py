@@ -29,6 +29,14 @@ TOO_LONG_REPLY = (
 )
 
 
+#: What a patient reads instead of silence when the assistant could not answer (an action
+#: server or a database unreachable): short, honest, and telling them what to do.
+UNAVAILABLE_REPLY = (
+    "Sorry, the assistant is temporarily unavailable. Please try again in a few minutes. "
+    "If you are worried about new or worsening symptoms, please contact your doctor."
+)
+
+
 class RequestError(ValueError):
     """A client error: the HTTP status to answer with and a message saying what to fix."""
 
@@ -55,6 +63,34 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
+#: C0/C1 control characters except tab, newline and carriage return: invisible, useless to
+#: NLU, and NUL cannot be stored in PostgreSQL text at all (the turn would be lost).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str, field_name: str = "message") -> str:
+    """``text`` with control characters replaced by spaces; 400 if it is not Unicode text.
+
+    JSON may carry lone surrogates (``"\\ud800"``), which no database or log can encode.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RequestError(400, f"'{field_name}' is not valid Unicode text") from None
+    return CONTROL_CHARS.sub(" ", text)
+
+
+def clean_metadata(value: Any) -> Any:
+    """``metadata`` with every string cleaned like a message (it is stored with the turn)."""
+    if isinstance(value, str):
+        return clean_text(value, "metadata")
+    if isinstance(value, dict):
+        return {clean_metadata(k): clean_metadata(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_metadata(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class ChatMessage:
     """A checked incoming message: who sends it, the text, optional metadata."""
@@ -77,9 +113,12 @@ def check_message(data: Mapping[str, Any]) -> ChatMessage:
     text = data.get("message")
     if not isinstance(text, str) or not text.strip():
         raise RequestError(400, "'message' must be a non-empty string")
+    text = clean_text(text)
+    if not text.strip():
+        raise RequestError(400, "'message' must contain text, not only control characters")
     if len(text) > MAX_MESSAGE_CHARS:
         raise RequestError(413, f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
     metadata = data.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise RequestError(400, "'metadata' must be a JSON object if given")
-    return ChatMessage(sender, text, metadata)
+    return ChatMessage(sender, text, clean_metadata(metadata))

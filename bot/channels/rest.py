@@ -6,8 +6,15 @@ answers ``[{"recipient_id", "text"?, "buttons"?, …}, …]`` exactly as Rasa's 
 changes is the handling of bad requests, which Rasa's connector gets wrong for a public
 endpoint (answers 500 on a JSON list, files a message without ``sender`` under one shared
 ``"default"`` conversation, accepts any size): here the body is read as a stream and cut
-off past :data:`~bot.channels.limits.MAX_BODY_BYTES` (413), and malformed JSON or fields
-get a 400 with a JSON ``{"status", "error"}`` that says what to fix.
+off past :data:`~bot.channels.limits.MAX_BODY_BYTES` (413), malformed JSON or fields
+get a 400 with a JSON ``{"status", "error"}`` that says what to fix, and a sender over its
+rate (:mod:`bot.channels.rate_limit`) gets 429 with ``Retry-After``.
+
+A patient is never left without an answer: if the turn produced no message (an action
+server unreachable: Rasa logs the error and goes on silently) and the conversation is not
+paused for a person (:mod:`bot.channels.silence`), the reply is
+:data:`~bot.channels.limits.UNAVAILABLE_REPLY`; if the turn failed (the conversation's
+lock or tracker store unreachable) the answer is 503 with that text as the error.
 """
 from __future__ import annotations
 
@@ -20,7 +27,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.limits import MAX_BODY_BYTES, RequestError, check_message, parse_json_object
+from bot.channels.limits import (
+    MAX_BODY_BYTES, UNAVAILABLE_REPLY, RequestError, check_message, parse_json_object,
+)
+from bot.channels.rate_limit import RateLimiter
+from bot.channels.silence import silence_expected
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +65,10 @@ class LimitedRestInput(RestInput):
     def name(cls) -> Text:
         return "rest"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.rate_limiter = RateLimiter.from_environ()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """``GET /`` (health) and ``POST /webhook`` under ``/webhooks/rest``."""
         webhook = Blueprint("limited_rest_webhook", __name__)
@@ -68,6 +83,11 @@ class LimitedRestInput(RestInput):
                 message = check_message(parse_json_object(await read_limited_body(request)))
             except RequestError as error:
                 return response.json(error.as_json(), status=error.status)
+            allowed, wait_s = self.rate_limiter.allow(message.sender)
+            if not allowed:
+                retry = str(max(1, round(wait_s)))
+                return response.json({"status": 429, "error": f"too many messages; try again in {retry} s"},
+                                     status=429, headers={"Retry-After": retry})
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(
@@ -76,8 +96,12 @@ class LimitedRestInput(RestInput):
                 ))
             except Exception:  # the client must learn the message was not handled
                 logger.exception("REST message from %s could not be handled", message.sender)
-                return response.json({"status": 500, "error": "the assistant could not handle the message"},
-                                     status=500)
+                return response.json({"status": 503, "error": UNAVAILABLE_REPLY}, status=503,
+                                     headers={"Retry-After": "5"})
+            if not collector.messages and not await silence_expected(
+                    getattr(request.app.ctx, "agent", None), message.sender):
+                logger.error("no reply to a message of %s (action server unreachable?)", message.sender)
+                return response.json([{"recipient_id": message.sender, "text": UNAVAILABLE_REPLY}])
             return response.json(collector.messages)
 
         return webhook

@@ -29,9 +29,24 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 from socketio import AsyncServer
 
-from bot.channels.limits import MAX_MESSAGE_CHARS, SENDER_ID, TOO_LONG_REPLY
+from bot.channels.limits import (
+    MAX_MESSAGE_CHARS, SENDER_ID, TOO_LONG_REPLY, UNAVAILABLE_REPLY, RequestError, clean_text,
+)
+from bot.channels.silence import silence_expected
 
 logger = logging.getLogger(__name__)
+
+
+class CountingSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, counting what it sent so silence can be noticed."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
 
 
 def valid_session_id(value: object) -> Optional[str]:
@@ -84,16 +99,29 @@ class SessionSocketIOInput(SocketIOInput):
                 logger.warning("socket.io message for a session the socket has not joined; ignored")
                 return
             text = data.get("message")
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str):
                 return
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            try:
+                text = clean_text(text)
+            except RequestError:
+                return
+            if not text.strip():
+                return
+            output = CountingSocketIOOutput(sio, self.bot_message_evt)
             if len(text) > MAX_MESSAGE_CHARS:
                 await output.send_text_message(session_id, TOO_LONG_REPLY)
                 return
-            await on_new_message(UserMessage(
-                text, output, session_id, input_channel=self.name(),
-                metadata=message_metadata(data.get(self.metadata_key)),
-            ))
+            try:
+                await on_new_message(UserMessage(
+                    text, output, session_id, input_channel=self.name(),
+                    metadata=message_metadata(data.get(self.metadata_key)),
+                ))
+            except Exception:  # the patient must not be left waiting for an answer
+                logger.exception("socket.io message of a session could not be handled")
+            agent = getattr(app["rasa"].ctx, "agent", None) if "rasa" in app else None
+            if not output.sent and not await silence_expected(agent, session_id):
+                # no answer: the turn failed, or an action server was unreachable
+                await output.send_text_message(session_id, UNAVAILABLE_REPLY)
 
         # python-socketio keeps one handler per event: these replace Rasa's.
         sio.on("session_request", session_request, namespace=namespace)

@@ -120,6 +120,7 @@ def start_assistant(tmp: Path, extra_env: Optional[Mapping[str, str]] = None) ->
         "PNS_ACTION_PORT": str(action_port),
         "PNS_WEB_PORT": str(web_port),
         "PNS_RASA_TOKEN": token,
+        "PNS_ACTION_SECRET": "integration-test-action-secret",
         "PYTHONPATH": str(ROOT),
         **(extra_env or {}),
     }
