@@ -16,6 +16,13 @@ Fixes:
    about 30 % of the Rasa server's CPU (py-spy profile, docs/benchmarks.md). Valid responses
    now take one pass of a prebuilt validator; an invalid response still goes through Rasa's
    own method, so the error raised and its message are exactly Rasa's.
+2. **A custom action that could not run marks its turn as failed.** Stock Rasa logs the
+   error and carries on; without TEDPolicy the next prediction is then often the core
+   fallback ("Sorry, I can't help with that"), which hides the outage from the patient. The
+   wrapper flags the turn's output channel (:func:`bot.channels.silence.mark_turn_failed`)
+   and re-raises, so Rasa's own handling is unchanged and our channels answer "temporarily
+   unavailable, please try again". A form's validation rejecting a value
+   (``ActionExecutionRejection``) is normal dialogue, not a failure.
 
 Always (any Rasa version): e-mail addresses and phone numbers are redacted from every log
 record of the process (:mod:`bot.log_redaction`); the record factory is process-wide, so it
@@ -30,9 +37,10 @@ from typing import Any, Callable, Dict, Optional, Sequence
 import rasa
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 
 from bot import log_redaction
+from bot.channels.silence import mark_turn_failed
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +66,20 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
     return _STOCK_VALIDATE(self, result)  # raises Rasa's own ValidationError
 
 
+_STOCK_RUN = RemoteAction.run
+
+
+async def run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
+    """Rasa's ``RemoteAction.run``; a failure also flags the turn's output channel."""
+    try:
+        return await _STOCK_RUN(self, output_channel, nlg, tracker, domain)
+    except ActionExecutionRejection:
+        raise
+    except Exception:
+        mark_turn_failed(output_channel)
+        raise
+
+
 def apply_fixes(rasa_version: str = rasa.__version__) -> bool:
     """Install the fixes when running the Rasa release they were made for; say so either way."""
     if rasa_version != FIXED_RASA_VERSION:
@@ -67,6 +89,7 @@ def apply_fixes(rasa_version: str = rasa.__version__) -> bool:
         )
         return False
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
+    RemoteAction.run = run_remote_action  # type: ignore[assignment]
     return True
 
 

@@ -88,6 +88,7 @@ def test_same_verdict_as_stock_on_generated_responses(result: Dict[str, Any]) ->
 
 def test_fixes_only_for_the_pinned_rasa(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(RemoteAction, "_validate_action_result", STOCK)
+    monkeypatch.setattr(RemoteAction, "run", rasa_server._STOCK_RUN)
     assert rasa_server.apply_fixes("3.7.0") is False
     assert RemoteAction._validate_action_result is STOCK
     assert rasa_server.apply_fixes(rasa_server.FIXED_RASA_VERSION) is True
@@ -107,3 +108,79 @@ def test_entry_point_runs_rasas_command_line() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert rasa_server.FIXED_RASA_VERSION in done.stdout
+
+
+# --- a custom action that could not run marks its turn as failed -------------------------
+
+from aiohttp import web  # noqa: E402
+from rasa.core.actions.action import ActionExecutionRejection  # noqa: E402
+from rasa.core.channels.channel import CollectingOutputChannel  # noqa: E402
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator  # noqa: E402
+from rasa.shared.core.domain import Domain  # noqa: E402
+from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
+from rasa.utils.endpoints import EndpointConfig  # noqa: E402
+
+from bot.channels.silence import turn_failed  # noqa: E402
+from tests.integration.running import free_port  # noqa: E402
+
+
+async def call_action(output: CollectingOutputChannel, port: int) -> list:
+    """Run a RemoteAction through the fix against the action endpoint on ``port``."""
+    action = RemoteAction("action_answer_knowledge", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+    domain = Domain.empty()
+    return await rasa_server.run_remote_action(
+        action, output, TemplatedNaturalLanguageGenerator(domain.responses),
+        DialogueStateTracker("patient", domain.slots), domain,
+    )
+
+
+async def call_real_endpoint(output: CollectingOutputChannel, status: int, body: Dict[str, Any]) -> list:
+    """The same against a real local HTTP server answering ``status`` with ``body``."""
+    async def webhook(_request: web.Request) -> web.Response:
+        return web.json_response(body, status=status)
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        return await call_action(output, port)
+    finally:
+        await runner.cleanup()
+
+
+async def test_answered_action_leaves_the_turn_ok() -> None:
+    output = CollectingOutputChannel()
+    events = await call_real_endpoint(output, 200, {"events": [], "responses": [{"text": "LEMS is a syndrome."}]})
+    assert not turn_failed(output)
+    assert [e.text for e in events] == ["LEMS is a syndrome."]
+
+
+async def test_unreachable_action_server_marks_the_turn_failed() -> None:
+    output = CollectingOutputChannel()
+    with pytest.raises(Exception) as raised:
+        await call_action(output, free_port())  # nothing listens there
+    assert not isinstance(raised.value, ActionExecutionRejection)
+    assert turn_failed(output)
+
+
+async def test_action_server_error_marks_the_turn_failed() -> None:
+    output = CollectingOutputChannel()
+    with pytest.raises(Exception):
+        await call_real_endpoint(output, 500, {"error": "boom"})
+    assert turn_failed(output)
+
+
+async def test_form_rejection_is_dialogue_not_failure() -> None:
+    output = CollectingOutputChannel()
+    with pytest.raises(ActionExecutionRejection):
+        await call_real_endpoint(output, 400, {"action_name": "validate_referral_form", "error": "no slot filled"})
+    assert not turn_failed(output)
+
+
+def test_fixes_wrap_the_remote_action_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(RemoteAction, "run", rasa_server._STOCK_RUN)
+    assert rasa_server.apply_fixes(rasa_server.FIXED_RASA_VERSION) is True
+    assert RemoteAction.run is rasa_server.run_remote_action

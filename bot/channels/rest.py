@@ -12,8 +12,8 @@ rate (:mod:`bot.channels.rate_limit`) gets 429 with ``Retry-After``.
 
 A patient is never left without an answer: if the turn produced no message (an action
 server unreachable: Rasa logs the error and goes on silently) and the conversation is not
-paused for a person (:mod:`bot.channels.silence`), the reply is
-:data:`~bot.channels.limits.UNAVAILABLE_REPLY`; if the turn failed (the conversation's
+paused for a person (:mod:`bot.channels.silence`), or a custom action of the turn failed,
+the reply is :data:`~bot.channels.limits.UNAVAILABLE_REPLY`; if the turn failed (the conversation's
 lock or tracker store unreachable) the answer is 503 with that text as the error.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from bot.channels.limits import (
     MAX_BODY_BYTES, UNAVAILABLE_REPLY, RequestError, check_message, parse_json_object,
 )
 from bot.channels.rate_limit import RateLimiter
-from bot.channels.silence import silence_expected
+from bot.channels.silence import silence_expected, turn_failed
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,9 @@ class LimitedRestInput(RestInput):
                 logger.exception("REST message from %s could not be handled", message.sender)
                 return response.json({"status": 503, "error": UNAVAILABLE_REPLY}, status=503,
                                      headers={"Retry-After": "5"})
+            if turn_failed(collector):
+                logger.error("a custom action failed in a turn of %s (action server unreachable?)", message.sender)
+                return response.json([{"recipient_id": message.sender, "text": UNAVAILABLE_REPLY}])
             if not collector.messages and not await silence_expected(
                     getattr(request.app.ctx, "agent", None), message.sender):
                 logger.error("no reply to a message of %s (action server unreachable?)", message.sender)

@@ -32,7 +32,7 @@ from socketio import AsyncServer
 from bot.channels.limits import (
     MAX_MESSAGE_CHARS, SENDER_ID, TOO_LONG_REPLY, UNAVAILABLE_REPLY, RequestError, clean_text,
 )
-from bot.channels.silence import silence_expected
+from bot.channels.silence import silence_expected, turn_failed
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class SessionSocketIOInput(SocketIOInput):
             except Exception:  # the patient must not be left waiting for an answer
                 logger.exception("socket.io message of a session could not be handled")
             agent = getattr(app["rasa"].ctx, "agent", None) if "rasa" in app else None
-            if not output.sent and not await silence_expected(agent, session_id):
+            if turn_failed(output) or (not output.sent and not await silence_expected(agent, session_id)):
                 # no answer: the turn failed, or an action server was unreachable
                 await output.send_text_message(session_id, UNAVAILABLE_REPLY)
 
