@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 
 from nlu_eval import CHOSEN_CONFIG, CONFIG_DIR, FALLBACK_COST, THRESHOLDS
 from nlu_eval.data import load_examples
-from nlu_eval.experiments import ROOT, cv_runs, heldout_run
+from nlu_eval.experiments import ROOT, capped_config, cv_runs, epochs_of, heldout_run
 from nlu_eval.metrics import best_threshold, threshold_curve
 from nlu_eval.predict import predict
 from nlu_eval.production import configured_threshold, current_model
@@ -43,6 +43,8 @@ def description(config: Path) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlu_eval", description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--cv-max-epochs", type=int, default=None,
+                        help="train DIET for at most this many epochs in CV runs (time budget; stated in the report)")
     parser.add_argument("--configs", nargs="*", help="config names (default: all in nlu_eval/configs)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
@@ -60,10 +62,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for name in names:
         config = CONFIG_DIR / f"{name}.yml"
         held = heldout_run(config, [TRAIN], HELDOUT, CACHE)
-        folds = cv_runs(config, [TRAIN], args.folds, CACHE)
+        folds = cv_runs(config, [TRAIN], args.folds, CACHE, args.cv_max_epochs)
         fold_scores = [score(r.examples, r.predictions)[0] for r in folds]
+        epochs = epochs_of(config)
+        cv_epochs = epochs_of(capped_config(config, args.cv_max_epochs, CACHE / "capped-configs"))
         results.append(ConfigResult(name, description(config), score(held.examples, held.predictions)[0],
-                                    across_folds(fold_scores), args.folds, held.train_seconds))
+                                    across_folds(fold_scores), args.folds, held.train_seconds, epochs, cv_epochs))
         if name == CHOSEN_CONFIG:
             chosen_cv, chosen_held = folds, held
         logger.info("%s done", name)
@@ -82,7 +86,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     }
     confusion_png(intents, IMAGE, f"{model.name} on tests/nlu_test.yml ({len(test)} examples)")
     DOC.write_text(markdown(results, CHOSEN_CONFIG, production, curve, best, heldout_curve,
-                            configured_threshold(), FALLBACK_COST, data, IMAGE.name))
+                            configured_threshold(), FALLBACK_COST, data, IMAGE.name,
+                            " ".join(["python -m nlu_eval", *(argv if argv is not None else sys.argv[1:])])))
     print("\nconfiguration comparison (held-out | CV mean):")
     for c in results:
         print(f"  {c.name:<22} intent macro-F1 {c.heldout.intent_macro_f1:.3f} | {c.cv['intent_macro_f1'].mean:.3f}"

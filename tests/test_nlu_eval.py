@@ -51,3 +51,18 @@ def test_run_cache_ignores_comments_and_fallback_thresholds(tmp_path: Path) -> N
     other = tmp_path / "other.yml"
     other.write_text(base.replace("epochs: 100", "epochs: 7").replace("epochs: 50", "epochs: 7"))
     assert training_config(other) != training_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")
+
+
+def test_cv_epoch_cap_changes_only_diet_epochs(tmp_path: Path) -> None:
+    from nlu_eval.experiments import capped_config, epochs_of, training_config
+
+    default = CONFIG_DIR / "rasa_default.yml"
+    assert epochs_of(default) == 100
+    capped = capped_config(default, 50, tmp_path)
+    assert capped != default and capped.name == default.name  # same name: same cache folder
+    assert epochs_of(capped) == 50
+    assert training_config(capped) != training_config(default)
+    assert training_config(capped) == training_config(default).replace('"epochs": 100', '"epochs": 50')
+    # below the cap, and pipelines without DIET, are trained as they are
+    assert capped_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml", 500, tmp_path) == CONFIG_DIR / f"{CHOSEN_CONFIG}.yml"
+    assert capped_config(default, None, tmp_path) == default
