@@ -126,7 +126,9 @@ def markdown(
     add("")
     add("## Configuration comparison")
     add("")
-    add("Configs are in `nlu_eval/configs/`. Held-out: trained on all training data. "
+    add("Configs are in `nlu_eval/configs/`. Held-out: trained on all training data "
+        f"(for `{chosen}` this is the production model `make build` trained from `config.yml`, the same "
+        "pipeline and data; its training time includes the dialogue policies). "
         "CV: mean ± standard deviation over the folds. Training time: wall-clock `rasa train nlu` "
         "on all training data on the machine that ran `make eval` (includes ~15 s start-up).")
     add("")

@@ -66,3 +66,26 @@ def test_cv_epoch_cap_changes_only_diet_epochs(tmp_path: Path) -> None:
     # below the cap, and pipelines without DIET, are trained as they are
     assert capped_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml", 500, tmp_path) == CONFIG_DIR / f"{CHOSEN_CONFIG}.yml"
     assert capped_config(default, None, tmp_path) == default
+
+
+def test_config_yml_uses_the_fallback_threshold_tuned_by_make_eval() -> None:
+    """docs/nlu-eval.md (written by `make eval`) names the tuned threshold; config.yml ships it."""
+    import re
+
+    from nlu_eval.production import configured_threshold
+
+    doc = (ROOT / "docs" / "nlu-eval.md").read_text()
+    tuned = re.search(r"Tuned threshold: \*\*([0-9.]+)\*\*", doc)
+    assert tuned, "docs/nlu-eval.md has no tuned threshold: run make eval"
+    assert configured_threshold() == float(tuned.group(1))
+    assert configured_threshold(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml") == float(tuned.group(1))
+
+
+def test_production_model_stands_for_the_chosen_config_only() -> None:
+    """make eval scores the production model as the chosen config's held-out run (no second
+    training of the same pipeline); any other config is trained on its own."""
+    from nlu_eval.production import same_pipeline
+
+    assert same_pipeline(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")
+    assert not same_pipeline(CONFIG_DIR / "rasa_default.yml")
+    assert not same_pipeline(CONFIG_DIR / "pns_logreg.yml")
