@@ -107,6 +107,7 @@ def markdown(
     data: dict[str, int],
     image: str,
     command: str = "python -m nlu_eval",
+    pending: Sequence[str] = (),
 ) -> str:
     """docs/nlu-eval.md."""
     out: list[str] = []
@@ -123,6 +124,10 @@ def markdown(
         "(the FallbackClassifier's verdict is undone, as `rasa test nlu` does; the threshold is judged below).")
     add("- Entities: a predicted entity is correct when a gold entity has the same type, the same "
         "canonical id and an overlapping span; \"exact F1\" also demands identical span boundaries.")
+    if pending:
+        add("")
+        add("**Partial report**: the run stopped before it had evaluated "
+            + ", ".join(f"`{n}`" for n in pending) + "; run `make eval` again to complete it (finished runs are cached).")
     add("")
     add("## Configuration comparison")
     add("")
