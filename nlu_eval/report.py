@@ -194,6 +194,12 @@ def markdown(
         f"is tuned on the out-of-fold predictions of `{chosen}` in cross-validation (training data only, "
         f"never the held-out set): a wrong answer costs 1, a needless rephrase request costs {fallback_cost}, "
         "and the cheapest threshold wins (ties: the lower one, fewer interruptions).")
+    chosen_result = next((c for c in configs if c.name == chosen), None)
+    if chosen_result and chosen_result.cv_epochs != chosen_result.epochs:
+        add("")
+        add(f"These CV runs trained DIET for {chosen_result.cv_epochs} epochs instead of {chosen_result.epochs} "
+            "(see above): their models are less sure of themselves than the production model, so the curve "
+            "below is pessimistic; the held-out check under the table uses the production model.")
     add("")
     add("| threshold | answered | accuracy of answers | wrong answers | needless rephrase requests | cost |")
     add("|---|---|---|---|---|---|")

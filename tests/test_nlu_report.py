@@ -55,6 +55,7 @@ def test_markdown_report_states_capped_cv_epochs_and_unfinished_configs() -> Non
     assert "| 50 / 10 |" in doc
     assert "the CV runs of `pns_x` trained DIET for fewer epochs" in doc
     assert "**Partial report**" in doc and "`rasa_default`" in doc
+    assert "These CV runs trained DIET for 10 epochs instead of 50" in doc
     assert "`python -m nlu_eval --cv-max-epochs 10`" in doc
 
 
