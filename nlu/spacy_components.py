@@ -42,6 +42,7 @@ PROTECTED_WORDS = frozenset(
         "floating",  # ≠ bloating
         "tried",  # ≠ tired
         "confuse",  # a verb ("confuse the immune system"), ≠ confused
+        "sharing",  # "sharing a cup with her", ≠ shaking
     }
 )
 

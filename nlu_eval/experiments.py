@@ -19,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import yaml
 
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 SPACY_HASH_FILE = ROOT / "var" / "spacy" / "pns_en" / "pns_vocabulary.sha256"
 SEED = 42
+DIET_DEFAULT_EPOCHS = 300  # rasa 3.6 DIETClassifier default
 
 
 @dataclass
@@ -155,8 +156,37 @@ def folds(labels: Sequence[str], k: int, seed: int = SEED) -> list[list[int]]:
     return [list(test) for _, test in splitter.split(list(range(len(labels))), list(labels))]
 
 
-def cv_runs(config: Path, train_paths: Sequence[Path], k: int, cache: Path) -> list[Run]:
-    """k-fold cross-validation on the training data: one run per fold."""
+def epochs_of(config: Path) -> Optional[int]:
+    """Training epochs of the config's DIETClassifier (None without one)."""
+    for component in yaml.safe_load(config.read_text()).get("pipeline") or []:
+        if component["name"] == "DIETClassifier":
+            return int(component.get("epochs", DIET_DEFAULT_EPOCHS))
+    return None
+
+
+def capped_config(config: Path, max_epochs: Optional[int], out_dir: Path) -> Path:
+    """``config`` itself, or a copy (same file name) whose DIETClassifier trains at most
+    ``max_epochs`` epochs: cross-validation trains five times, so on a small machine it may
+    run shorter than the held-out training. The report states the epochs CV used."""
+    epochs = epochs_of(config)
+    if max_epochs is None or epochs is None or epochs <= max_epochs:
+        return config
+    data = yaml.safe_load(config.read_text())
+    for component in data["pipeline"]:
+        if component["name"] == "DIETClassifier":
+            component["epochs"] = max_epochs
+    out_dir.mkdir(parents=True, exist_ok=True)
+    capped = out_dir / config.name
+    capped.write_text(f"# {config.name} with DIETClassifier epochs {epochs} -> {max_epochs} (cross-validation)\n"
+                      + yaml.safe_dump(data, sort_keys=False))
+    return capped
+
+
+def cv_runs(config: Path, train_paths: Sequence[Path], k: int, cache: Path,
+            max_epochs: Optional[int] = None) -> list[Run]:
+    """k-fold cross-validation on the training data: one run per fold (DIET epochs capped at
+    ``max_epochs`` if given)."""
+    config = capped_config(config, max_epochs, cache / "capped-configs")
     messages = load_messages(train_paths)
     runs = []
     for n, test_idx in enumerate(folds([m.get("intent") for m in messages], k), start=1):

@@ -1,6 +1,7 @@
 """The production NLU: ``config.yml`` and the model ``make build`` trained from it."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +35,22 @@ def configured_threshold(config: Path = ROOT / "config.yml") -> float:
         if component["name"] == "FallbackClassifier":
             return float(component["threshold"])
     raise ValueError(f"no FallbackClassifier in {config}")
+
+
+def same_pipeline(config: Path, production: Path = ROOT / "config.yml") -> bool:
+    """Whether ``production`` trains the NLU pipeline of ``config`` (FallbackClassifier
+    thresholds aside: they are not trained)."""
+    from nlu_eval.experiments import training_config
+
+    def nlu(path: Path) -> Any:
+        return json.loads(training_config(path))["pipeline"]
+
+    return nlu(config) == nlu(production)
+
+
+def training_seconds(model: Path) -> float:
+    """Seconds ``make build`` took to train ``model`` (NLU and dialogue policies); 0 if unknown."""
+    from bot.build import training_time_file
+
+    path = training_time_file(model)
+    return float(path.read_text()) if path.exists() else 0.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 from nlu_eval.metrics import PRF, EntityScores, IntentScores, ThresholdPoint
 from nlu_eval.summary import Scores, Spread
@@ -20,6 +20,8 @@ class ConfigResult:
     cv: dict[str, Spread]
     folds: int
     train_seconds: float  # training on all training data (the held-out run)
+    epochs: Optional[int] = None  # DIET epochs of the held-out run (None: no DIET)
+    cv_epochs: Optional[int] = None  # DIET epochs of the CV runs (fewer when capped)
 
 
 @dataclass
@@ -83,6 +85,12 @@ def confusion_png(intents: IntentScores, path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def epochs_cell(c: ConfigResult) -> str:
+    if c.epochs is None:
+        return "–"
+    return f"{c.epochs} / {c.cv_epochs}"
+
+
 def _prf_row(name: str, prf: PRF) -> str:
     return f"| {name} | {pct(prf.precision)} | {pct(prf.recall)} | {pct(prf.f1)} | {prf.support} |"
 
@@ -98,13 +106,15 @@ def markdown(
     fallback_cost: float,
     data: dict[str, int],
     image: str,
+    command: str = "python -m nlu_eval",
+    pending: Sequence[str] = (),
 ) -> str:
     """docs/nlu-eval.md."""
     out: list[str] = []
     add = out.append
     add("# NLU evaluation")
     add("")
-    add("Written by `make eval` (`python -m nlu_eval`); every figure below is computed by that command. "
+    add(f"Written by `make eval` (this run: `{command}`); every figure below is computed by that command. "
         "Do not edit by hand: change the data or the pipeline and run `make eval` again.")
     add("")
     add(f"- Training data: `nlu/*.yml`, {data['train_examples']} examples, {data['intents']} intents.")
@@ -114,26 +124,40 @@ def markdown(
         "(the FallbackClassifier's verdict is undone, as `rasa test nlu` does; the threshold is judged below).")
     add("- Entities: a predicted entity is correct when a gold entity has the same type, the same "
         "canonical id and an overlapping span; \"exact F1\" also demands identical span boundaries.")
+    if pending:
+        add("")
+        add("**Partial report**: the run stopped before it had evaluated "
+            + ", ".join(f"`{n}`" for n in pending) + "; run `make eval` again to complete it (finished runs are cached).")
     add("")
     add("## Configuration comparison")
     add("")
-    add("Configs are in `nlu_eval/configs/`. Held-out: trained on all training data. "
+    add("Configs are in `nlu_eval/configs/`. Held-out: trained on all training data "
+        f"(for `{chosen}` this is the production model `make build` trained from `config.yml`, the same "
+        "pipeline and data; its training time includes the dialogue policies). "
         "CV: mean ± standard deviation over the folds. Training time: wall-clock `rasa train nlu` "
         "on all training data on the machine that ran `make eval` (includes ~15 s start-up).")
     add("")
     add("| configuration | held-out intent acc | held-out intent macro-F1 | held-out entity P | R | F1 | exact F1 "
-        "| CV intent acc | CV intent macro-F1 | CV entity P | R | F1 | training time (s) |")
-    add("|---|" + "---|" * 13)
+        "| CV intent acc | CV intent macro-F1 | CV entity P | R | F1 | DIET epochs held-out / CV | training time (s) |")
+    add("|---|" + "---|" * 14)
     for c in configs:
         h, v = c.heldout, c.cv
         mark = " **(chosen)**" if c.name == chosen else ""
         add(f"| `{c.name}`{mark} | {pct(h.intent_accuracy)} | {pct(h.intent_macro_f1)} | {pct(h.entity_precision)} "
             f"| {pct(h.entity_recall)} | {pct(h.entity_f1)} | {pct(h.entity_exact_f1)} "
             f"| {spread(v['intent_accuracy'])} | {spread(v['intent_macro_f1'])} | {spread(v['entity_precision'])} "
-            f"| {spread(v['entity_recall'])} | {spread(v['entity_f1'])} | {c.train_seconds:.0f} |")
+            f"| {spread(v['entity_recall'])} | {spread(v['entity_f1'])} | {epochs_cell(c)} | {c.train_seconds:.0f} |")
     add("")
     for c in configs:
         add(f"- `{c.name}`: {c.description}")
+    capped = [c for c in configs if c.cv_epochs != c.epochs]
+    if capped:
+        add("")
+        add("Cross-validation trains every configuration five more times; to fit the machine's time budget "
+            "the CV runs of " + ", ".join(f"`{c.name}`" for c in capped) + " trained DIET for fewer epochs "
+            "than the held-out run (column \"DIET epochs\"; `python -m nlu_eval --cv-max-epochs N`). "
+            "Their CV figures are therefore a lower bound for the full configuration; the held-out "
+            "figures use the configuration unchanged.")
     add("")
     add(f"## Chosen pipeline: `{chosen}` (the pipeline of `config.yml`)")
     add("")
@@ -170,6 +194,12 @@ def markdown(
         f"is tuned on the out-of-fold predictions of `{chosen}` in cross-validation (training data only, "
         f"never the held-out set): a wrong answer costs 1, a needless rephrase request costs {fallback_cost}, "
         "and the cheapest threshold wins (ties: the lower one, fewer interruptions).")
+    chosen_result = next((c for c in configs if c.name == chosen), None)
+    if chosen_result and chosen_result.cv_epochs != chosen_result.epochs:
+        add("")
+        add(f"These CV runs trained DIET for {chosen_result.cv_epochs} epochs instead of {chosen_result.epochs} "
+            "(see above): their models are less sure of themselves than the production model, so the curve "
+            "below is pessimistic; the held-out check under the table uses the production model.")
     add("")
     add("| threshold | answered | accuracy of answers | wrong answers | needless rephrase requests | cost |")
     add("|---|---|---|---|---|---|")

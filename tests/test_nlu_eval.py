@@ -51,3 +51,41 @@ def test_run_cache_ignores_comments_and_fallback_thresholds(tmp_path: Path) -> N
     other = tmp_path / "other.yml"
     other.write_text(base.replace("epochs: 100", "epochs: 7").replace("epochs: 50", "epochs: 7"))
     assert training_config(other) != training_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")
+
+
+def test_cv_epoch_cap_changes_only_diet_epochs(tmp_path: Path) -> None:
+    from nlu_eval.experiments import capped_config, epochs_of, training_config
+
+    default = CONFIG_DIR / "rasa_default.yml"
+    assert epochs_of(default) == 100
+    capped = capped_config(default, 50, tmp_path)
+    assert capped != default and capped.name == default.name  # same name: same cache folder
+    assert epochs_of(capped) == 50
+    assert training_config(capped) != training_config(default)
+    assert training_config(capped) == training_config(default).replace('"epochs": 100', '"epochs": 50')
+    # below the cap, and pipelines without DIET, are trained as they are
+    assert capped_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml", 500, tmp_path) == CONFIG_DIR / f"{CHOSEN_CONFIG}.yml"
+    assert capped_config(default, None, tmp_path) == default
+
+
+def test_config_yml_uses_the_fallback_threshold_tuned_by_make_eval() -> None:
+    """docs/nlu-eval.md (written by `make eval`) names the tuned threshold; config.yml ships it."""
+    import re
+
+    from nlu_eval.production import configured_threshold
+
+    doc = (ROOT / "docs" / "nlu-eval.md").read_text()
+    tuned = re.search(r"Tuned threshold: \*\*([0-9.]+)\*\*", doc)
+    assert tuned, "docs/nlu-eval.md has no tuned threshold: run make eval"
+    assert configured_threshold() == float(tuned.group(1))
+    assert configured_threshold(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml") == float(tuned.group(1))
+
+
+def test_production_model_stands_for_the_chosen_config_only() -> None:
+    """make eval scores the production model as the chosen config's held-out run (no second
+    training of the same pipeline); any other config is trained on its own."""
+    from nlu_eval.production import same_pipeline
+
+    assert same_pipeline(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")
+    assert not same_pipeline(CONFIG_DIR / "rasa_default.yml")
+    assert not same_pipeline(CONFIG_DIR / "pns_logreg.yml")

@@ -42,6 +42,21 @@ def test_markdown_report_contains_the_comparison_and_threshold(tmp_path: Path) -
     assert "0.667 ± 0.000" in doc
     assert "Tuned threshold: **0.50**; `config.yml` uses 0.50 (matches)." in doc
     assert "![intent confusion matrix, held-out set](cm.png)" in doc
+    assert "Partial report" not in doc and "fewer epochs" not in doc
+
+
+def test_markdown_report_states_capped_cv_epochs_and_unfinished_configs() -> None:
+    headline = score(GOLD, PRED)[0]
+    configs = [ConfigResult("pns_x", "Ours.", headline, across_folds([headline]), 5, 42.0, 50, 10)]
+    curve = threshold_curve(GOLD, PRED, [0.3, 0.5], fallback_cost=0.5)
+    doc = markdown(configs, "pns_x", model_result(), curve, curve[1], curve, 0.5, 0.5,
+                   {"train_examples": 10, "intents": 3, "test_examples": 3}, "cm.png",
+                   "python -m nlu_eval --cv-max-epochs 10", pending=["rasa_default"])
+    assert "| 50 / 10 |" in doc
+    assert "the CV runs of `pns_x` trained DIET for fewer epochs" in doc
+    assert "**Partial report**" in doc and "`rasa_default`" in doc
+    assert "These CV runs trained DIET for 10 epochs instead of 50" in doc
+    assert "`python -m nlu_eval --cv-max-epochs 10`" in doc
 
 
 def test_confusion_matrix_image_is_written(tmp_path: Path) -> None:

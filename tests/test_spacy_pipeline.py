@@ -66,6 +66,40 @@ def test_entities_are_recognised_as_canonical_ids(nlp, text: str, expected: tupl
     assert expected in ents(nlp, text)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # whole patient messages: every KB term found, each as its canonical id, nothing else
+        (
+            "my mum has brest cancer and she walks like shes drunk",
+            [("cancer", "breast"), ("symptom", "unsteady_walking")],
+        ),
+        (
+            "my mum had brest cancer, now she walks like she is drunk",
+            [("cancer", "breast"), ("symptom", "unsteady_walking")],
+        ),
+        ("anti hu and small cell lung cancr", [("antibody", "hu"), ("cancer", "sclc")]),
+        ("lamber-eaton syndrom", [("syndrome", "lems")]),
+        ("dads eyelids are droopy and he sees double", [("symptom", "drooping_eyelids"), ("symptom", "double_vision")]),
+        ("OMS in my daughter", [("syndrome", "opsoclonus_myoclonus")]),
+        ("anna1 positive", [("antibody", "hu")]),
+        ("ANNA 1 positive", [("antibody", "hu")]),
+        ("lung canser", [("cancer", "lung")]),
+        ("my mom cant remeber anything", [("symptom", "memory_loss")]),
+        ("she keeps forgeting things", [("symptom", "memory_loss")]),
+        ("hes shaky on his feet", [("symptom", "unsteady_walking")]),
+        ("mri brain and lumbar punction next week", [("test", "mri"), ("test", "lumbar_puncture")]),
+        ("my husband has sclc and his legs feel weak", [("cancer", "sclc"), ("symptom", "weakness")]),
+        ("my gran is dizzy and cant swallow properly", [("symptom", "dizziness"), ("symptom", "swallowing_difficulty")]),
+        ("i had chemo and radiotherapy", [("treatment", "chemotherapy"), ("treatment", "radiotherapy")]),
+        # an everyday word one letter from a symptom ("shaking") stays an everyday word
+        ("can i get pns from sharing food with my husband", []),
+    ],
+)
+def test_patient_messages_yield_exactly_their_kb_terms(nlp, text: str, expected: list[tuple[str, str]]) -> None:
+    assert ents(nlp, text) == expected
+
+
 def spans(nlp, text: str) -> list[str]:
     return [e.text for e in nlp(text).ents]
 
