@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import platform
-import socket
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -27,18 +26,13 @@ import aiohttp
 from bench.baseline import ensure_baseline_model
 from bench.load import CONVERSATION, LevelResult, cpu_seconds, parse_sender, rest_sender, run_level
 from bot.build import build_all, training_time_file
+from bot.local_services import free_port
 from bot.launcher import Service, Stack, http_get
 from bot.settings import Settings, load_settings
 
 LEVELS = (1, 10, 50)
 SMOKE_LEVELS = (1, 2)
 TOKEN = "bench-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -121,7 +121,7 @@ from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 
 from bot.channels.silence import turn_failed  # noqa: E402
-from tests.integration.running import free_port  # noqa: E402
+from bot.local_services import free_port  # noqa: E402
 
 
 async def call_action(output: CollectingOutputChannel, port: int) -> list:
