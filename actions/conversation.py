@@ -7,6 +7,7 @@ conversation (``ConversationPaused``) until the agent system resumes it through 
 API: ``POST /conversations/{id}/tracker/events?token=…`` with ``{"event": "resume"}``.
 Without the variable, the user gets the centre's contact details and the same pause.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ import logging
 import os
 import re
 import urllib.request
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
@@ -33,7 +34,7 @@ HANDOFF_TIMEOUT_S = 5.0
 TRANSCRIPT_LENGTH = 20
 
 #: How the fallback question names what the user probably meant.
-INTENT_LABELS: Dict[str, str] = {
+INTENT_LABELS: dict[str, str] = {
     "ask_pns_overview": "what paraneoplastic neurological syndromes are",
     "ask_cause": "why these syndromes happen",
     "ask_syndrome": "a particular syndrome",
@@ -54,16 +55,17 @@ INTENT_LABELS: Dict[str, str] = {
 class ActionSessionStart(Action):
     """Start every conversation with the disclosure: automated assistant, not a diagnosis."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_session_start"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        events: List[EventType] = [SessionStarted()]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events: list[EventType] = [SessionStarted()]
         # carry over what the user told us (session_config.carry_over_slots_to_new_session)
         events += [
-            SlotSet(name, value) for name, value in tracker.slots.items()
+            SlotSet(name, value)
+            for name, value in tracker.slots.items()
             if value is not None and name not in {"requested_slot", "session_started_metadata"}
         ]
         dispatcher.utter_message(response="utter_disclosure")
@@ -82,12 +84,12 @@ def feedback_from_text(text: str) -> str:
 class ActionRecordFeedback(Action):
     """Store "Was this helpful?" against the answers it refers to."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_record_feedback"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         value = next(tracker.get_latest_entity_values("helpful"), None) or feedback_from_text(
             tracker.latest_message.get("text") or ""
         )
@@ -98,16 +100,21 @@ class ActionRecordFeedback(Action):
         try:
             with kb_session() as session:
                 record_feedback(
-                    session, context["intent"], context.get("answer_ids") or [],
-                    [tuple(e) for e in context.get("entities") or []], helpful=value == "yes",
+                    session,
+                    context["intent"],
+                    context.get("answer_ids") or [],
+                    [tuple(e) for e in context.get("entities") or []],
+                    helpful=value == "yes",
                 )
         except SQLAlchemyError:
             logger.exception("could not store feedback")
-        dispatcher.utter_message(response="utter_feedback_thanks" if value == "yes" else "utter_feedback_sorry")
+        dispatcher.utter_message(
+            response="utter_feedback_thanks" if value == "yes" else "utter_feedback_sorry"
+        )
         return []
 
 
-def transcript(tracker: Tracker, limit: int = TRANSCRIPT_LENGTH) -> List[Dict[str, str]]:
+def transcript(tracker: Tracker, limit: int = TRANSCRIPT_LENGTH) -> list[dict[str, str]]:
     texts = [
         {"sender": "user" if e["event"] == "user" else "bot", "text": e.get("text") or ""}
         for e in tracker.events
@@ -116,13 +123,19 @@ def transcript(tracker: Tracker, limit: int = TRANSCRIPT_LENGTH) -> List[Dict[st
     return texts[-limit:]
 
 
-def notify_live_agent(conversation_id: str, messages: List[Dict[str, str]], url: Optional[str] = None) -> bool:
+def notify_live_agent(
+    conversation_id: str, messages: list[dict[str, str]], url: str | None = None
+) -> bool:
     """POST the handoff to the configured live-agent system; False if none or it failed."""
     url = url or os.environ.get(HANDOFF_URL_VAR)
     if not url:
         return False
-    body = json.dumps({"conversation_id": conversation_id, "reason": "request_human", "messages": messages}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    body = json.dumps(
+        {"conversation_id": conversation_id, "reason": "request_human", "messages": messages}
+    ).encode()
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
     try:
         with urllib.request.urlopen(request, timeout=HANDOFF_TIMEOUT_S) as response:
             return 200 <= response.status < 300
@@ -134,12 +147,12 @@ def notify_live_agent(conversation_id: str, messages: List[Dict[str, str]], url:
 class ActionHandoff(Action):
     """A person is asked for: the centre's contacts, the live-agent hook, then a pause."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         notified = notify_live_agent(tracker.sender_id, transcript(tracker))
         try:
             with kb_session() as session:
@@ -166,28 +179,44 @@ class ActionAskAffirmation(Action):
     The unclear message is stored for staff (redacted, no sender id).
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        ranking = [
+            r
+            for r in tracker.latest_message.get("intent_ranking") or []
+            if r.get("name") != "nlu_fallback"
+        ]
         best = ranking[0] if ranking else {}
         try:
             with kb_session() as session:
-                record_unanswered(session, tracker.latest_message.get("text") or "", "low_confidence",
-                                  best.get("name"), best.get("confidence", latest_confidence(tracker)))
+                record_unanswered(
+                    session,
+                    tracker.latest_message.get("text") or "",
+                    "low_confidence",
+                    best.get("name"),
+                    best.get("confidence", latest_confidence(tracker)),
+                )
         except SQLAlchemyError:
             logger.exception("could not store the unanswered question")
         label = INTENT_LABELS.get(best.get("name", ""))
         if not label:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities") or [] if e.get("value")}
+        entities = {
+            e["entity"]: e["value"]
+            for e in tracker.latest_message.get("entities") or []
+            if e.get("value")
+        }
         payload = f"/{best['name']}" + (json.dumps(entities) if entities else "")
         dispatcher.utter_message(
             text=f"Sorry, I'm not sure I understood. Did you want to know about {label}?",
-            buttons=[{"title": "Yes", "payload": payload}, {"title": "No", "payload": "/out_of_scope"}],
+            buttons=[
+                {"title": "Yes", "payload": payload},
+                {"title": "No", "payload": "/out_of_scope"},
+            ],
         )
         return []

@@ -1,9 +1,10 @@
 """The action server's way into the knowledge base: one session per action run."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
 
 from sqlalchemy.orm import Session
 

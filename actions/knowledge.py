@@ -4,11 +4,12 @@ A staff edit shows up in the next answer without retraining. Follow-up questions
 previous question's topic (kept in the ``knowledge_context`` slot); a red flag inside any
 question gets the emergency advice first.
 """
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -25,10 +26,12 @@ logger = logging.getLogger(__name__)
 FEEDBACK_INTENT = "give_feedback"
 
 
-def message_entities(tracker: Tracker) -> List[Tuple[str, str]]:
+def message_entities(tracker: Tracker) -> list[tuple[str, str]]:
     """``(kind, canonical id)`` pairs of the latest user message, in order of appearance."""
     found = sorted(tracker.latest_message.get("entities") or [], key=lambda e: e.get("start") or 0)
-    return [(str(e["entity"]), str(e["value"])) for e in found if e.get("entity") and e.get("value")]
+    return [
+        (str(e["entity"]), str(e["value"])) for e in found if e.get("entity") and e.get("value")
+    ]
 
 
 def user_turns(tracker: Tracker) -> int:
@@ -36,10 +39,10 @@ def user_turns(tracker: Tracker) -> int:
     return sum(1 for event in tracker.events if event.get("event") == "user")
 
 
-def feedback_buttons() -> List[Dict[str, str]]:
+def feedback_buttons() -> list[dict[str, str]]:
     return [
-        {"title": "Yes", "payload": f'/{FEEDBACK_INTENT}{json.dumps({"helpful": "yes"})}'},
-        {"title": "No", "payload": f'/{FEEDBACK_INTENT}{json.dumps({"helpful": "no"})}'},
+        {"title": "Yes", "payload": f"/{FEEDBACK_INTENT}{json.dumps({'helpful': 'yes'})}"},
+        {"title": "No", "payload": f"/{FEEDBACK_INTENT}{json.dumps({'helpful': 'no'})}"},
     ]
 
 
@@ -63,20 +66,20 @@ async def send_emergency_advice(dispatcher: CollectingDispatcher) -> str:
 class ActionAnswerKnowledge(Action):
     """Answer any knowledge intent (``ask_*``) and the general advice intents from the KB."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_knowledge"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
         text = message.get("text") or ""
-        events: List[EventType] = []
+        events: list[EventType] = []
         if has_red_flag(text):
             await send_emergency_advice(dispatcher)
             events.append(SlotSet("referral_advice", "emergency"))
         turn = user_turns(tracker)
-        context: Dict[str, Any] = tracker.get_slot("knowledge_context") or {}
+        context: dict[str, Any] = tracker.get_slot("knowledge_context") or {}
         recent = context.get("turn") == turn - 1  # the previous message was that question
         intent, entities = resolve_follow_up(
             (message.get("intent") or {}).get("name") or "",
@@ -100,7 +103,10 @@ class ActionAnswerKnowledge(Action):
         if reply.answer_ids or reply.paragraphs:
             dispatcher.utter_message(text="Was this helpful?", buttons=feedback_buttons())
         new_context = {
-            "intent": intent, "entities": [list(e) for e in entities], "answer_ids": reply.answer_ids, "turn": turn,
+            "intent": intent,
+            "entities": [list(e) for e in entities],
+            "answer_ids": reply.answer_ids,
+            "turn": turn,
         }
         return events + [SlotSet("knowledge_context", new_context)]
 
@@ -108,16 +114,16 @@ class ActionAnswerKnowledge(Action):
 class ActionEmergency(Action):
     """Red flag: tell the user to call the emergency number first, nothing else before it."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_emergency"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         await send_emergency_advice(dispatcher)
         # mid-form, the rule follows with action_deactivate_loop: an emergency ends the questions
         return [SlotSet("referral_advice", "emergency")]
 
 
-def latest_confidence(tracker: Tracker) -> Optional[float]:
+def latest_confidence(tracker: Tracker) -> float | None:
     return (tracker.latest_message.get("intent") or {}).get("confidence")

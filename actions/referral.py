@@ -14,11 +14,11 @@ each true, false or not yet known, plus the emergency override.
 "I don't know" / "never tested" count as not found, so a fact is True, False or None
 (None = not asked yet).
 """
+
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
-from typing import Optional
 
 EMERGENCY = "emergency"
 NEUROMUSCULAR_CENTRE = "neuromuscular_centre"
@@ -34,9 +34,9 @@ FACT_SLOTS = ("cancer_history", "neuro_symptoms", "antibodies_positive")
 class Facts:
     """What the user has told us so far; None means not known yet."""
 
-    cancer_history: Optional[bool] = None
-    neuro_symptoms: Optional[bool] = None
-    antibodies_positive: Optional[bool] = None
+    cancer_history: bool | None = None
+    neuro_symptoms: bool | None = None
+    antibodies_positive: bool | None = None
 
     def unknown(self) -> list[str]:
         return [slot for slot in FACT_SLOTS if getattr(self, slot) is None]
@@ -59,11 +59,15 @@ def possible_advice(facts: Facts) -> set[str]:
     outcomes = set()
     for values in itertools.product((True, False), repeat=len(unknown)):
         complete = replace(facts, **dict(zip(unknown, values)))
-        outcomes.add(advice_for(complete.cancer_history, complete.neuro_symptoms, complete.antibodies_positive))
+        outcomes.add(
+            advice_for(
+                complete.cancer_history, complete.neuro_symptoms, complete.antibodies_positive
+            )
+        )
     return outcomes
 
 
-def decide(facts: Facts, emergency: bool = False) -> Optional[str]:
+def decide(facts: Facts, emergency: bool = False) -> str | None:
     """The advice if the facts already determine it (or there is an emergency), else None."""
     if emergency:
         return EMERGENCY
@@ -71,7 +75,7 @@ def decide(facts: Facts, emergency: bool = False) -> Optional[str]:
     return outcomes.pop() if len(outcomes) == 1 else None
 
 
-def next_question(facts: Facts) -> Optional[str]:
+def next_question(facts: Facts) -> str | None:
     """The first unknown fact whose answer can still change the advice, or None when decided.
 
     Facts that cannot change the outcome are never asked (e.g. with antibodies found, the
@@ -80,6 +84,8 @@ def next_question(facts: Facts) -> Optional[str]:
     if decide(facts) is not None:
         return None
     for slot in facts.unknown():
-        if possible_advice(replace(facts, **{slot: True})) != possible_advice(replace(facts, **{slot: False})):
+        if possible_advice(replace(facts, **{slot: True})) != possible_advice(
+            replace(facts, **{slot: False})
+        ):
             return slot
     return None  # pragma: no cover - unreachable: an undecided state always has a deciding slot

@@ -4,10 +4,11 @@ The form's slots are filled from what the user says (entities in a report, or ye
 know" answers to the question asked), and the form asks only what the decision in
 :mod:`actions.referral` still needs. A red flag at any point ends it with emergency advice.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -18,19 +19,47 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.kb_access import kb_session
 from actions.knowledge import send_emergency_advice
 from actions.referral import EMERGENCY, FACT_SLOTS, NO_REFERRAL, Facts, decide, next_question
-from actions.understanding import NO, UNKNOWN, YES, answer_kind, has_red_flag, is_negated, wants_to_stop
+from actions.understanding import (
+    NO,
+    UNKNOWN,
+    YES,
+    answer_kind,
+    has_red_flag,
+    is_negated,
+    wants_to_stop,
+)
 from kb.answers import Composer, KnowledgeBase, Reply, display_name
 
 logger = logging.getLogger(__name__)
 
 FORM = "referral_form"
 #: Which fact an entity kind reports, when the user tells us about themselves or a relative.
-FACT_OF_KIND = {"cancer": "cancer_history", "symptom": "neuro_symptoms", "antibody": "antibodies_positive"}
+FACT_OF_KIND = {
+    "cancer": "cancer_history",
+    "symptom": "neuro_symptoms",
+    "antibody": "antibodies_positive",
+}
 #: Intents answered by a digression rule mid-form: left to Rasa (the form turn is rejected).
 DIGRESSION_INTENTS = {
-    "ask_pns_overview", "ask_cause", "ask_syndrome", "ask_symptoms", "ask_antibodies", "ask_tests", "ask_treatment",
-    "ask_cancer_link", "ask_prognosis", "ask_referral_centre", "greet", "thank", "bot_challenge", "ask_capabilities",
-    "out_of_scope", "give_feedback", "goodbye", "request_human", "report_emergency",
+    "ask_pns_overview",
+    "ask_cause",
+    "ask_syndrome",
+    "ask_symptoms",
+    "ask_antibodies",
+    "ask_tests",
+    "ask_treatment",
+    "ask_cancer_link",
+    "ask_prognosis",
+    "ask_referral_centre",
+    "greet",
+    "thank",
+    "bot_challenge",
+    "ask_capabilities",
+    "out_of_scope",
+    "give_feedback",
+    "goodbye",
+    "request_human",
+    "report_emergency",
 }
 #: Intents whose entities are facts about the user (not questions about a thing).
 REPORTING_INTENTS = {"inform_condition", "ask_should_see_doctor", "affirm", "deny", "nlu_fallback"}
@@ -42,11 +71,11 @@ def facts_from_tracker(tracker: Tracker) -> Facts:
 
 
 def extract_facts(
-    intent: Optional[str], text: str, entities: List[Dict[str, Any]], requested_slot: Optional[str]
-) -> tuple[Dict[str, bool], List[str]]:
+    intent: str | None, text: str, entities: list[dict[str, Any]], requested_slot: str | None
+) -> tuple[dict[str, bool], list[str]]:
     """Facts stated in one message, and the ``kind:id`` items it reported (for the advice)."""
-    facts: Dict[str, bool] = {}
-    mentioned: List[str] = []
+    facts: dict[str, bool] = {}
+    mentioned: list[str] = []
     if intent in REPORTING_INTENTS or requested_slot:
         if intent not in REPORTING_INTENTS and requested_slot is not None:
             reporting = answer_kind(text) is not None
@@ -70,27 +99,33 @@ def extract_facts(
 class ValidateReferralForm(FormValidationAction):
     """Fills the assessment's facts from each message and decides what to ask next."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"validate_{FORM}"
 
     async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Text]:
-        if tracker.get_slot("referral_advice") == EMERGENCY or tracker.get_slot("assessment_stopped"):
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.get_slot("referral_advice") == EMERGENCY or tracker.get_slot(
+            "assessment_stopped"
+        ):
             return []
         slot = next_question(facts_from_tracker(tracker))
         return [slot] if slot else []
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """Extract, then ask the next question; every extracted fact is kept.
 
         (rasa-sdk's default would keep only slots still in ``required_slots``, and ours
         shrink as facts arrive, so facts stated in passing would be lost.)
         """
         starting = tracker.get_slot("requested_slot") is None
-        events: List[EventType] = []
+        events: list[EventType] = []
         if starting:  # a new assessment: forget the outcome of an earlier one
             events += [SlotSet("referral_advice", None), SlotSet("assessment_stopped", None)]
             tracker.add_slots(events)
@@ -103,7 +138,7 @@ class ValidateReferralForm(FormValidationAction):
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """Read the latest message once, for all facts (a report can answer several at once)."""
         message = tracker.latest_message or {}
         text = message.get("text") or ""
@@ -111,7 +146,9 @@ class ValidateReferralForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         # the words of a red flag win over everything; a plain "stop" wins over a predicted
         # emergency intent (short messages like "stop" are sometimes misread as one)
-        if has_red_flag(text) or (intent == "report_emergency" and not (requested and wants_to_stop(text))):
+        if has_red_flag(text) or (
+            intent == "report_emergency" and not (requested and wants_to_stop(text))
+        ):
             await send_emergency_advice(dispatcher)
             return [SlotSet("referral_advice", EMERGENCY)]
         if requested and wants_to_stop(text):
@@ -121,14 +158,16 @@ class ValidateReferralForm(FormValidationAction):
             # not an answer we understand, and not a question: ask again rather than guess
             dispatcher.utter_message(response="utter_answer_not_understood")
             return [SlotSet(requested, None)]
-        events: List[EventType] = [SlotSet(slot, value) for slot, value in facts.items()]
+        events: list[EventType] = [SlotSet(slot, value) for slot, value in facts.items()]
         if mentioned:
             known = list(tracker.get_slot("reported_conditions") or [])
-            events.append(SlotSet("reported_conditions", known + [m for m in mentioned if m not in known]))
+            events.append(
+                SlotSet("reported_conditions", known + [m for m in mentioned if m not in known])
+            )
         return events
 
 
-def _reported_names(kb: KnowledgeBase, reported: List[str]) -> List[str]:
+def _reported_names(kb: KnowledgeBase, reported: list[str]) -> list[str]:
     names = []
     for item in reported:
         kind, _, key = item.partition(":")
@@ -137,19 +176,29 @@ def _reported_names(kb: KnowledgeBase, reported: List[str]) -> List[str]:
     return names
 
 
-def compose_advice(kb: KnowledgeBase, facts: Facts, advice: Optional[str], reported: List[str]) -> Reply:
+def compose_advice(
+    kb: KnowledgeBase, facts: Facts, advice: str | None, reported: list[str]
+) -> Reply:
     """Why, what to do, where (centre from the KB, only filled fields) and the doctor caveat."""
     composer = Composer(kb)
     reply = Reply()
     if reported:
-        composer.add_phrase(reply, "referral.mentioned", items=", ".join(_reported_names(kb, reported)))
+        composer.add_phrase(
+            reply, "referral.mentioned", items=", ".join(_reported_names(kb, reported))
+        )
     if advice is None:
         composer.add_phrase(reply, "referral.stopped")
     else:
         if advice == "neuromuscular_centre":
-            reason = "referral.reason.antibodies" if facts.antibodies_positive else "referral.reason.cancer_symptoms"
+            reason = (
+                "referral.reason.antibodies"
+                if facts.antibodies_positive
+                else "referral.reason.cancer_symptoms"
+            )
             composer.add_phrase(reply, reason)
-        composer.add_phrase(reply, f"referral.{advice}", centre=(kb.centre().name if kb.centre() else "centre"))
+        composer.add_phrase(
+            reply, f"referral.{advice}", centre=(kb.centre().name if kb.centre() else "centre")
+        )
     composer.add_phrase(reply, "advice.doctor")
     if advice != NO_REFERRAL:
         composer.add_centre(reply)
@@ -159,19 +208,24 @@ def compose_advice(kb: KnowledgeBase, facts: Facts, advice: Optional[str], repor
 class ActionReferralAdvice(Action):
     """Ends the assessment: sets ``referral_advice`` and explains it."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_referral_advice"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         if tracker.get_slot("referral_advice") == EMERGENCY:
             return []  # the emergency advice was given in this assessment; nothing may dilute it
         facts = facts_from_tracker(tracker)
         advice = None if tracker.get_slot("assessment_stopped") else decide(facts)
         try:
             with kb_session() as session:
-                reply = compose_advice(KnowledgeBase(session), facts, advice, list(tracker.get_slot("reported_conditions") or []))
+                reply = compose_advice(
+                    KnowledgeBase(session),
+                    facts,
+                    advice,
+                    list(tracker.get_slot("reported_conditions") or []),
+                )
         except SQLAlchemyError:
             logger.exception("knowledge base unavailable")
             dispatcher.utter_message(response="utter_kb_unavailable")

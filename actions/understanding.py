@@ -6,10 +6,11 @@ answer means yes, no or "I don't know", whether the user wants to stop, whether 
 follow-up that refers to the previous topic ("and how is it treated?"), and whether it contains
 a red flag that must be treated as an emergency whatever the predicted intent.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 
@@ -42,8 +43,12 @@ _STOP = re.compile(
     r"|\bdon'?t want to (answer|continue|go on)\b|\bdo not want to (answer|continue)\b"
 )
 
-_NEGATION_BEFORE = re.compile(r"\b(no|not|never|without|negative for|free of|neither|nor|no sign of|no signs of|ruled out|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t)\b(?:\s+\S+){0,3}\s*$")
-_NEGATION_AFTER = re.compile(r"^\s*(\S+\s+){0,2}(negative|not found|not detected|ruled out|was negative|came back negative|absent)\b")
+_NEGATION_BEFORE = re.compile(
+    r"\b(no|not|never|without|negative for|free of|neither|nor|no sign of|no signs of|ruled out|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t)\b(?:\s+\S+){0,3}\s*$"
+)
+_NEGATION_AFTER = re.compile(
+    r"^\s*(\S+\s+){0,2}(negative|not found|not detected|ruled out|was negative|came back negative|absent)\b"
+)
 
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|and what about|and how|and is|and can|and what)\b"
@@ -65,7 +70,7 @@ _RED_FLAGS = re.compile(
 )
 
 
-def answer_kind(text: str) -> Optional[str]:
+def answer_kind(text: str) -> str | None:
     """YES, NO or UNKNOWN for an answer to a yes/no question, or None if it is not one.
 
     Decided by the words (or the button payload), never by the predicted intent alone:
@@ -92,9 +97,9 @@ def wants_to_stop(text: str) -> bool:
 def is_negated(text: str, start: int, end: int) -> bool:
     """Whether the entity at ``text[start:end]`` is negated ("no cancer", "Yo negative")."""
     lowered = text.lower().replace("’", "'")
-    before = lowered[max(0, start - 40):start]
+    before = lowered[max(0, start - 40) : start]
     before = re.split(r"[.!?;]|\bbut\b", before)[-1]
-    after = re.split(r"[.!?;,]|\bbut\b", lowered[end:end + 40])[0]
+    after = re.split(r"[.!?;,]|\bbut\b", lowered[end : end + 40])[0]
     return bool(_NEGATION_BEFORE.search(before) or _NEGATION_AFTER.search(after))
 
 
@@ -115,7 +120,7 @@ def resolve_follow_up(
     intent: str,
     entities: Sequence[tuple[str, str]],
     text: str,
-    last_intent: Optional[str],
+    last_intent: str | None,
     last_entities: Iterable[tuple[str, str]],
 ) -> tuple[str, list[tuple[str, str]]]:
     """Fill a follow-up question from the previous knowledge question.

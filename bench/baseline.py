@@ -5,6 +5,7 @@ actions, no knowledge base. Comparing our assistant with it under the same load 
 overhead of our actions and KB as a ratio, which stays meaningful when the machine changes.
 The project is generated from our domain's intents and our NLU files, so it tracks them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,18 +61,41 @@ def write_project(root: Path, out: Path) -> Path:
     shutil.rmtree(out, ignore_errors=True)
     (out / "data").mkdir(parents=True)
     (out / "config.yml").write_text(RASA_INIT_CONFIG)
-    (out / "domain.yml").write_text(yaml.safe_dump({
-        "version": "3.1",
-        "intents": intents,
-        "entities": entities,
-        "responses": {f"utter_{i}": [{"text": f"A fixed answer for {i.replace('_', ' ')}."}] for i in intents},
-        "session_config": {"session_expiration_time": 60, "carry_over_slots_to_new_session": True},
-    }, sort_keys=False))
-    (out / "data" / "rules.yml").write_text(yaml.safe_dump({
-        "version": "3.1",
-        "rules": [{"rule": i, "steps": [{"intent": i}, {"action": f"utter_{i}"}]} for i in intents]
-        + [{"rule": "fallback", "steps": [{"intent": "nlu_fallback"}, {"action": "utter_out_of_scope"}]}],
-    }, sort_keys=False))
+    (out / "domain.yml").write_text(
+        yaml.safe_dump(
+            {
+                "version": "3.1",
+                "intents": intents,
+                "entities": entities,
+                "responses": {
+                    f"utter_{i}": [{"text": f"A fixed answer for {i.replace('_', ' ')}."}]
+                    for i in intents
+                },
+                "session_config": {
+                    "session_expiration_time": 60,
+                    "carry_over_slots_to_new_session": True,
+                },
+            },
+            sort_keys=False,
+        )
+    )
+    (out / "data" / "rules.yml").write_text(
+        yaml.safe_dump(
+            {
+                "version": "3.1",
+                "rules": [
+                    {"rule": i, "steps": [{"intent": i}, {"action": f"utter_{i}"}]} for i in intents
+                ]
+                + [
+                    {
+                        "rule": "fallback",
+                        "steps": [{"intent": "nlu_fallback"}, {"action": "utter_out_of_scope"}],
+                    }
+                ],
+            },
+            sort_keys=False,
+        )
+    )
     for path in sorted((root / "nlu").glob("*.yml")):
         shutil.copy(path, out / "data" / f"nlu_{path.name}")
     return out
@@ -96,8 +120,20 @@ def ensure_baseline_model(root: Path, work: Path) -> tuple[Path, float]:
     started = time.perf_counter()
     with open(work / "train.log", "wb") as log:
         subprocess.run(
-            [sys.executable, "-m", "rasa", "train", "--out", str(model.parent), "--fixed-model-name", name],
-            cwd=project, stdout=log, stderr=subprocess.STDOUT, check=True,
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "train",
+                "--out",
+                str(model.parent),
+                "--fixed-model-name",
+                name,
+            ],
+            cwd=project,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=True,
         )
     seconds = time.perf_counter() - started
     timing.write_text(f"{seconds:.1f}\n")

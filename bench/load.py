@@ -5,6 +5,7 @@ entities and a follow-up, a referral assessment, thanks) turn by turn — the ne
 sent when the previous reply arrived, as a person would — and starts a new conversation
 (new sender id) when done, until the time is up. ``users`` patients run at once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,8 @@ import itertools
 import math
 import os
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Optional, Sequence
 
 import aiohttp
 
@@ -91,14 +92,16 @@ def rest_sender(base_url: str) -> Send:
     """Send one message over Rasa's REST channel; True if the bot answered."""
 
     async def send(http: aiohttp.ClientSession, sender: str, text: str) -> bool:
-        async with http.post(f"{base_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as resp:
+        async with http.post(
+            f"{base_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+        ) as resp:
             body = await resp.json(content_type=None)
             return resp.status == 200 and isinstance(body, list) and len(body) > 0
 
     return send
 
 
-def parse_sender(base_url: str, token: Optional[str]) -> Send:
+def parse_sender(base_url: str, token: str | None) -> Send:
     """NLU inference only: POST /model/parse (the floor below any dialogue or action work)."""
     query = f"?token={token}" if token else ""
 
@@ -111,7 +114,11 @@ def parse_sender(base_url: str, token: Optional[str]) -> Send:
 
 
 async def run_level(
-    target: str, send: Send, users: int, duration_s: float, conversation: Sequence[str] = CONVERSATION
+    target: str,
+    send: Send,
+    users: int,
+    duration_s: float,
+    conversation: Sequence[str] = CONVERSATION,
 ) -> LevelResult:
     """``users`` patients chatting back-to-back for ``duration_s`` seconds."""
     result = LevelResult(target=target, users=users, duration_s=duration_s)
@@ -129,7 +136,7 @@ async def run_level(
                 start = time.perf_counter()
                 try:
                     ok = await send(http, sender, text)
-                except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                except (TimeoutError, aiohttp.ClientError, ValueError):
                     ok = False
                 if ok:
                     result.latencies_ms.append((time.perf_counter() - start) * 1000)

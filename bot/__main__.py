@@ -1,16 +1,17 @@
 """Operator commands: ``python -m bot build | run | shell | model | cluster | retention``.
 
-  build   upgrade + load the KB, rebuild the spaCy pipeline and train the model if needed
-  run     build, then start the action server, the Rasa server (REST, socket.io, Telegram
-          when configured, HTTP API) and the clinic page with the chat widget and the staff
-          admin (/admin) on 127.0.0.1, and serve until Ctrl-C / SIGTERM
-  shell   build, then chat in the terminal (action server + ``rasa shell``)
-  model   build, then print the path of the model for the current inputs (for scripts)
-  cluster the production shape on loopback: PostgreSQL, Redis, 2 action servers, 2 Rasa
-          servers behind nginx (bot/cluster.py; state in var/cluster), until Ctrl-C
-  retention  delete conversations older than PNS_RETENTION_DAYS (default 30) from the
-          tracker store at PNS_TRACKER_STORE_URL (run it daily)
+build   upgrade + load the KB, rebuild the spaCy pipeline and train the model if needed
+run     build, then start the action server, the Rasa server (REST, socket.io, Telegram
+        when configured, HTTP API) and the clinic page with the chat widget and the staff
+        admin (/admin) on 127.0.0.1, and serve until Ctrl-C / SIGTERM
+shell   build, then chat in the terminal (action server + ``rasa shell``)
+model   build, then print the path of the model for the current inputs (for scripts)
+cluster the production shape on loopback: PostgreSQL, Redis, 2 action servers, 2 Rasa
+        servers behind nginx (bot/cluster.py; state in var/cluster), until Ctrl-C
+retention  delete conversations older than PNS_RETENTION_DAYS (default 30) from the
+        tracker store at PNS_TRACKER_STORE_URL (run it daily)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,12 +21,19 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import TYPE_CHECKING, Optional, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.build import build_all, project_env
 from bot.channels import TELEGRAM_CHANNEL
 from bot.launcher import Stack, write_rasa_config
-from bot.settings import Settings, ensure_action_secret, ensure_telegram_secret, ensure_token, load_settings
+from bot.settings import (
+    Settings,
+    ensure_action_secret,
+    ensure_telegram_secret,
+    ensure_token,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     from bot.cluster import Cluster
@@ -50,8 +58,10 @@ def running_banner(settings: Settings, stack: Stack) -> str:
     """Where to reach each surface of the running assistant (printed by ``make run``)."""
     base = settings.rasa_url
     if TELEGRAM_CHANNEL in stack.channels.enabled:
-        telegram = (f"{base}/webhooks/telegram/webhook (only with the X-Telegram-Bot-Api-Secret-Token "
-                    "header; public URL: PNS_TELEGRAM_WEBHOOK_URL)")
+        telegram = (
+            f"{base}/webhooks/telegram/webhook (only with the X-Telegram-Bot-Api-Secret-Token "
+            "header; public URL: PNS_TELEGRAM_WEBHOOK_URL)"
+        )
     else:
         telegram = "off (set PNS_TELEGRAM_TOKEN to enable)"
     return (
@@ -60,7 +70,7 @@ def running_banner(settings: Settings, stack: Stack) -> str:
         f"  staff:     {settings.web_url}/admin/ (edit, review and publish answers; first admin: "
         "python -m bot.web.admin create-user NAME --role admin)\n"
         f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook "
-        "-H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"what is LEMS?\"}'\n"
+        '-H \'Content-Type: application/json\' -d \'{"sender": "me", "message": "what is LEMS?"}\'\n'
         f"  socket.io: {base}/socket.io/ (the widget's channel)\n"
         f"  Telegram:  {telegram}\n"
         f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
@@ -69,7 +79,7 @@ def running_banner(settings: Settings, stack: Stack) -> str:
     )
 
 
-def serve(stack: "Stack | Cluster", banner: str) -> int:
+def serve(stack: Stack | Cluster, banner: str) -> int:
     """Print ``banner``, then wait for Ctrl-C / SIGTERM or a server's death; stop everything."""
     stop = _stop_on_signals()
     print(banner, flush=True)
@@ -93,7 +103,9 @@ def run() -> int:
     result = build_all(settings)
     log_dir = settings.var_dir / "log"
     stack = Stack(settings, result.model_path, log_dir)
-    logger.info("starting the action server, the Rasa server and the web page (logs in %s)…", log_dir)
+    logger.info(
+        "starting the action server, the Rasa server and the web page (logs in %s)…", log_dir
+    )
     try:
         stack.start()
     except (RuntimeError, TimeoutError) as exc:
@@ -114,24 +126,29 @@ def cluster() -> int:
     state.chmod(0o755)  # PostgreSQL runs as its own user and must reach its data directory
     public = int(os.environ.get("PNS_CLUSTER_PORT", DEFAULT_PUBLIC_PORT))
     group = Cluster(settings, state, ClusterPorts.free(public=public))
-    logger.info("starting PostgreSQL, Redis, 2 action servers, 2 Rasa servers and nginx (logs in %s)…",
-                group.log_dir)
+    logger.info(
+        "starting PostgreSQL, Redis, 2 action servers, 2 Rasa servers and nginx (logs in %s)…",
+        group.log_dir,
+    )
     try:
         group.start()
     except (RuntimeError, TimeoutError) as exc:
         logger.error("%s", exc)
         return 1
     base = group.url
-    return serve(group, (
-        "\nPNS Assistant cluster is running (2 Rasa servers, 2 action servers, PostgreSQL, Redis, nginx).\n"
-        f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook -H 'Content-Type: application/json' "
-        "-d '{\"sender\": \"me\", \"message\": \"what is LEMS?\"}'\n"
-        f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
-        f"  trackers:  {group.stores['PNS_TRACKER_STORE_URL']}\n"
-        f"  locks:     {group.stores['PNS_LOCK_STORE_URL']}\n"
-        f"  logs:      {group.log_dir}\n"
-        "Stop with Ctrl-C.\n"
-    ))
+    return serve(
+        group,
+        (
+            "\nPNS Assistant cluster is running (2 Rasa servers, 2 action servers, PostgreSQL, Redis, nginx).\n"
+            f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook -H 'Content-Type: application/json' "
+            '-d \'{"sender": "me", "message": "what is LEMS?"}\'\n'
+            f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
+            f"  trackers:  {group.stores['PNS_TRACKER_STORE_URL']}\n"
+            f"  locks:     {group.stores['PNS_LOCK_STORE_URL']}\n"
+            f"  logs:      {group.log_dir}\n"
+            "Stop with Ctrl-C.\n"
+        ),
+    )
 
 
 def retention() -> int:
@@ -142,11 +159,18 @@ def retention() -> int:
     env = settings_environ()
     url = env.get("PNS_TRACKER_STORE_URL")
     if not url:
-        logger.error("PNS_TRACKER_STORE_URL is not set: conversations are kept in memory only, nothing to delete")
+        logger.error(
+            "PNS_TRACKER_STORE_URL is not set: conversations are kept in memory only, nothing to delete"
+        )
         return 2
     days = float(env.get("PNS_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
     report = delete_old_conversations(url, days)
-    logger.info("deleted %d conversations (%d events) older than %g days", report.conversations, report.events, days)
+    logger.info(
+        "deleted %d conversations (%d events) older than %g days",
+        report.conversations,
+        report.events,
+        days,
+    )
     return 0
 
 
@@ -159,20 +183,37 @@ def shell() -> int:
     write_rasa_config(settings)
     try:
         with Stack(settings, result.model_path, log_dir, rasa_server=False):
-            cmd = [sys.executable, "-m", "bot.rasa_server", "shell", "--model", str(result.model_path),
-                   "--endpoints", str(settings.endpoints_path), "--port", str(settings.rasa_port)]
+            cmd = [
+                sys.executable,
+                "-m",
+                "bot.rasa_server",
+                "shell",
+                "--model",
+                str(result.model_path),
+                "--endpoints",
+                str(settings.endpoints_path),
+                "--port",
+                str(settings.rasa_port),
+            ]
             return subprocess.call(cmd, cwd=settings.root, env=project_env(settings))
     except (RuntimeError, TimeoutError) as exc:
         logger.error("%s", exc)
         return 1
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["build", "run", "shell", "model", "cluster", "retention"])
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "command", choices=["build", "run", "shell", "model", "cluster", "retention"]
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
     if args.command in ("build", "model"):
         result = build_all(load_settings())
         if args.command == "model":

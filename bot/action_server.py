@@ -7,6 +7,7 @@ from ``endpoints.yml`` — or it is refused with 401. The secret comes from the
 environment only (``python -m bot`` generates one into ``.env`` on first run), and the
 server listens on ``PNS_HOST`` (127.0.0.1 unless configured).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ import hmac
 import logging
 import os
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from sanic import Sanic, response
 from sanic.request import Request
@@ -29,7 +30,7 @@ OPEN_PATHS = frozenset({"/health"})
 logger = logging.getLogger("bot.action_server")
 
 
-def secret_matches(given: Optional[str], secret: str) -> bool:
+def secret_matches(given: str | None, secret: str) -> bool:
     """Constant-time comparison, so the secret cannot be guessed byte by byte from timings."""
     return given is not None and hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8"))
 
@@ -40,7 +41,7 @@ def require_secret(app: Sanic, secret: str) -> None:
         raise ValueError(f"{ACTION_SECRET_VAR} must be set")
 
     @app.middleware("request")
-    async def check_secret(request: Request) -> Optional[HTTPResponse]:
+    async def check_secret(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS or secret_matches(request.headers.get(SECRET_HEADER), secret):
             return None
         logger.warning("refused an action call without the shared secret from %s", request.ip)
@@ -55,17 +56,25 @@ def create_app(secret: str, actions_package: str = "actions") -> Sanic:
     return app
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.action_server", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.action_server",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PNS_ACTION_PORT", "5055")))
     parser.add_argument("--host", default=os.environ.get("PNS_HOST", "127.0.0.1"))
     args = parser.parse_args(argv)
     log_redaction.install()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s"
+    )
     secret = os.environ.get(ACTION_SECRET_VAR, "")
     if not secret:
-        print(f"{ACTION_SECRET_VAR} is not set; start the assistant with `python -m bot run`", file=sys.stderr)
+        print(
+            f"{ACTION_SECRET_VAR} is not set; start the assistant with `python -m bot run`",
+            file=sys.stderr,
+        )
         return 2
     app = create_app(secret)
     logger.info("action server on http://%s:%d", args.host, args.port)

@@ -6,6 +6,7 @@
    hash of config, domain, NLU data and code, stories and the spaCy vocabulary, so an
    existing file *is* the up-to-date model.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,9 +15,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
 
 from bot.settings import Settings
 from kb import migrate
@@ -34,7 +35,9 @@ def model_input_files(root: Path) -> list[Path]:
     """Every file whose content changes what ``rasa train`` produces."""
     files = [root / "config.yml", root / "domain.yml"]
     for folder in TRAINING_DATA_DIRS:
-        files += sorted(p for p in (root / folder).rglob("*") if p.suffix in {".yml", ".yaml", ".py"})
+        files += sorted(
+            p for p in (root / folder).rglob("*") if p.suffix in {".yml", ".yaml", ".py"}
+        )
     return files
 
 
@@ -90,7 +93,7 @@ def prepare_kb(settings: Settings) -> LoadReport:
         return load_content(session, content)
 
 
-def ensure_model(settings: Settings, log_file: Optional[Path] = None) -> tuple[Path, bool]:
+def ensure_model(settings: Settings, log_file: Path | None = None) -> tuple[Path, bool]:
     """Return the model for the current inputs, training it only if it does not exist."""
     import rasa  # imported here: heavy, and only needed to name the model
 
@@ -100,15 +103,27 @@ def ensure_model(settings: Settings, log_file: Optional[Path] = None) -> tuple[P
         return path, False
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     cmd = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain.yml",
-        "--data", *TRAINING_DATA_DIRS,
-        "--out", str(settings.models_dir), "--fixed-model-name", name,
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--data",
+        *TRAINING_DATA_DIRS,
+        "--out",
+        str(settings.models_dir),
+        "--fixed-model-name",
+        name,
     ]
     logger.info("training the Rasa model (%s)…", name)
     started = time.perf_counter()
     with open(log_file or os.devnull, "ab") as log:
-        done = subprocess.run(cmd, cwd=settings.root, env=project_env(settings), stdout=log, stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            cmd, cwd=settings.root, env=project_env(settings), stdout=log, stderr=subprocess.STDOUT
+        )
     if done.returncode != 0 or not path.exists():
         hint = f"; see {log_file}" if log_file else ""
         raise RuntimeError(f"rasa train failed (exit {done.returncode}){hint}")
@@ -124,8 +139,10 @@ def training_time_file(model: Path) -> Path:
 
 def prune_models(models_dir: Path, keep: Path) -> None:
     """Keep the newest few models (quick rollback) and delete older ones."""
-    models = sorted(models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [m for m in models if m != keep][MODELS_KEPT - 1:]:
+    models = sorted(
+        models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    for old in [m for m in models if m != keep][MODELS_KEPT - 1 :]:
         old.unlink(missing_ok=True)
         training_time_file(old).unlink(missing_ok=True)
 
@@ -136,9 +153,13 @@ def build_all(settings: Settings) -> BuildResult:
     logger.info("knowledge base: %s", report)
     from nlu import spacy_pipeline
 
-    rebuilt, ambiguous = spacy_pipeline.ensure_pipeline(settings.database_url, settings.spacy_model_dir)
+    rebuilt, ambiguous = spacy_pipeline.ensure_pipeline(
+        settings.database_url, settings.spacy_model_dir
+    )
     for form, owners in ambiguous.items():
-        logger.warning("synonym %r is claimed by %s; it is not recognised until staff resolve it", form, owners)
+        logger.warning(
+            "synonym %r is claimed by %s; it is not recognised until staff resolve it", form, owners
+        )
     logger.info("spaCy pipeline: %s", "rebuilt" if rebuilt else "up to date")
     log_dir = settings.var_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@
 Servers of one kind start in parallel. :class:`Cluster` is also what the cluster and
 fault tests start (tests/cluster/), so what is tested is what ``make cluster`` runs.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,13 +21,20 @@ import logging
 import signal
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
 from bot.build import BuildResult, build_all
 from bot.channels.credentials import ChannelReport
-from bot.launcher import Service, action_service, rasa_service, wait_healthy, write_rasa_config, http_get
+from bot.launcher import (
+    Service,
+    action_service,
+    http_get,
+    rasa_service,
+    wait_healthy,
+    write_rasa_config,
+)
 from bot.local_services import Nginx, Postgres, Redis, free_port, nginx_config, port_open
 from bot.settings import Settings
 
@@ -49,16 +57,28 @@ class ClusterPorts:
     actions: tuple[int, ...]
 
     @classmethod
-    def free(cls, replicas: int = 2, public: Optional[int] = None) -> "ClusterPorts":
-        return cls(public or free_port(), free_port(), free_port(), free_port(),
-                   tuple(free_port() for _ in range(replicas)), tuple(free_port() for _ in range(replicas)))
+    def free(cls, replicas: int = 2, public: int | None = None) -> ClusterPorts:
+        return cls(
+            public or free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+            tuple(free_port() for _ in range(replicas)),
+            tuple(free_port() for _ in range(replicas)),
+        )
 
 
 class Cluster:
     """PostgreSQL, Redis, action servers, Rasa servers and nginx for one model, as one unit."""
 
-    def __init__(self, settings: Settings, state_dir: Path, ports: ClusterPorts, durable: bool = True,
-                 lock_store: Optional[dict[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        state_dir: Path,
+        ports: ClusterPorts,
+        durable: bool = True,
+        lock_store: dict[str, Any] | None = None,
+    ) -> None:
         """``state_dir`` keeps the databases and logs; ``durable=False`` for throw-away test clusters.
 
         ``lock_store`` replaces the generated ``lock_store`` endpoint (to compare Rasa's own).
@@ -74,23 +94,41 @@ class Cluster:
         self.nginx = Nginx(state_dir / "nginx")
         # Children reach the KB on the cluster's PostgreSQL and the action servers through nginx.
         self.settings = dataclasses.replace(
-            settings, database_url=self.postgres.url(KB_DATABASE), action_port=ports.actions_balancer,
-            rasa_port=ports.public, var_dir=state_dir / "var",
+            settings,
+            database_url=self.postgres.url(KB_DATABASE),
+            action_port=ports.actions_balancer,
+            rasa_port=ports.public,
+            var_dir=state_dir / "var",
         )
-        self.stores = {"PNS_TRACKER_STORE_URL": self.postgres.url(TRACKER_DATABASE),
-                       "PNS_LOCK_STORE_URL": self.redis.url()}
+        self.stores = {
+            "PNS_TRACKER_STORE_URL": self.postgres.url(TRACKER_DATABASE),
+            "PNS_LOCK_STORE_URL": self.redis.url(),
+        }
         self.channels = ChannelReport()
-        self.postgres_service = Service("PostgreSQL", self.postgres.command(), self.log_dir / "postgres.log",
-                                        self.postgres.ready, stop_signal=signal.SIGINT)
-        self.redis_service = Service("Redis", self.redis.command(), self.log_dir / "redis.log", self.redis.ready)
+        self.postgres_service = Service(
+            "PostgreSQL",
+            self.postgres.command(),
+            self.log_dir / "postgres.log",
+            self.postgres.ready,
+            stop_signal=signal.SIGINT,
+        )
+        self.redis_service = Service(
+            "Redis", self.redis.command(), self.log_dir / "redis.log", self.redis.ready
+        )
         self.nginx_service = Service(
             "nginx",
-            self.nginx.command(nginx_config(self.nginx.root, ports.public, ports.rasa, ports.actions_balancer,
-                                            ports.actions)),
-            self.log_dir / "nginx.log", lambda: port_open(ports.public) and port_open(ports.actions_balancer),
+            self.nginx.command(
+                nginx_config(
+                    self.nginx.root, ports.public, ports.rasa, ports.actions_balancer, ports.actions
+                )
+            ),
+            self.log_dir / "nginx.log",
+            lambda: port_open(ports.public) and port_open(ports.actions_balancer),
         )
         self.action_servers = [
-            action_service(self.settings, self.log_dir, port, f"action server {i + 1}", f"actions-{i + 1}.log")
+            action_service(
+                self.settings, self.log_dir, port, f"action server {i + 1}", f"actions-{i + 1}.log"
+            )
             for i, port in enumerate(ports.actions)
         ]
         self.rasa_servers: list[Service] = []
@@ -101,8 +139,13 @@ class Cluster:
         return f"http://127.0.0.1:{self.ports.public}"
 
     def services(self) -> list[Service]:
-        return [self.postgres_service, self.redis_service, *self.action_servers, *self.rasa_servers,
-                self.nginx_service]
+        return [
+            self.postgres_service,
+            self.redis_service,
+            *self.action_servers,
+            *self.rasa_servers,
+            self.nginx_service,
+        ]
 
     def start(self, timeout: float = 300.0) -> BuildResult:
         """Start everything, in dependency order, servers of one kind in parallel."""
@@ -118,11 +161,19 @@ class Cluster:
                 endpoints["lock_store"] = self.lock_store
                 self.settings.endpoints_path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
             self.rasa_servers = [
-                rasa_service(self.settings, result.model_path, self.log_dir, port, f"Rasa server {i + 1}",
-                             f"rasa-{i + 1}.log")
+                rasa_service(
+                    self.settings,
+                    result.model_path,
+                    self.log_dir,
+                    port,
+                    f"Rasa server {i + 1}",
+                    f"rasa-{i + 1}.log",
+                )
                 for i, port in enumerate(self.ports.rasa)
             ]
-            self.start_services([*self.action_servers, *self.rasa_servers, self.nginx_service], timeout)
+            self.start_services(
+                [*self.action_servers, *self.rasa_servers, self.nginx_service], timeout
+            )
         except BaseException:
             self.stop()
             raise
@@ -138,7 +189,7 @@ class Cluster:
         service.stop()
         self.start_services([service], timeout)
 
-    def failed(self) -> Optional[str]:
+    def failed(self) -> str | None:
         for service in self.services():
             code = service.exited()
             if code is not None:
@@ -153,7 +204,7 @@ class Cluster:
         status, _ = http_get(f"{self.url}/webhooks/rest/")
         return status == 200
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         self.start()
         return self
 

@@ -4,6 +4,7 @@ healthy, stop cleanly.
 Each server runs in its own process group, so stopping the stack (Ctrl-C, SIGTERM, or a test
 fixture) takes down everything it started and leaves no orphans.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Optional
+from typing import IO
 
 from bot.build import project_env
 from bot.channels.credentials import ChannelReport, write_config
@@ -40,14 +42,16 @@ def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
         return 0, b""
 
 
-def action_server_healthy(settings: Settings, port: Optional[int] = None) -> bool:
+def action_server_healthy(settings: Settings, port: int | None = None) -> bool:
     status, _ = http_get(f"http://{settings.host}:{port or settings.action_port}/health")
     return status == 200
 
 
-def rasa_server_ready(settings: Settings, port: Optional[int] = None) -> bool:
+def rasa_server_ready(settings: Settings, port: int | None = None) -> bool:
     """Rasa answers ``/status`` (with the API token) once a model is loaded."""
-    status, body = http_get(f"http://{settings.host}:{port or settings.rasa_port}/status?token={settings.rasa_token}")
+    status, body = http_get(
+        f"http://{settings.host}:{port or settings.rasa_port}/status?token={settings.rasa_token}"
+    )
     if status != 200:
         return False
     try:
@@ -72,15 +76,19 @@ class Service:
     env_extra: dict[str, str] = field(default_factory=dict)
     #: How the server is asked to stop (PostgreSQL: SIGINT, its "fast" shutdown).
     stop_signal: int = signal.SIGTERM
-    process: Optional[subprocess.Popen] = None
-    _log: Optional[IO[bytes]] = None
+    process: subprocess.Popen | None = None
+    _log: IO[bytes] | None = None
 
     def start(self, settings: Settings) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
         env = {**project_env(settings), **self.env_extra}
         self.process = subprocess.Popen(
-            self.cmd, cwd=settings.root, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            self.cmd,
+            cwd=settings.root,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -93,7 +101,7 @@ class Service:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def exited(self) -> Optional[int]:
+    def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
@@ -112,7 +120,9 @@ class Service:
             self._log = None
 
 
-def start_all(services: list[Service], settings: Settings, timeout: float = STARTUP_TIMEOUT_S) -> None:
+def start_all(
+    services: list[Service], settings: Settings, timeout: float = STARTUP_TIMEOUT_S
+) -> None:
     """Start ``services`` at once and wait until each is healthy (they start in parallel)."""
     for service in services:
         service.start(settings)
@@ -133,46 +143,79 @@ def wait_healthy(services: list[Service], timeout: float = STARTUP_TIMEOUT_S) ->
                 pending.remove(service)
         if pending and time.monotonic() > deadline:
             names = ", ".join(s.name for s in pending)
-            raise TimeoutError(f"{names} not healthy after {timeout:.0f}s; see logs in {pending[0].log_path.parent}")
+            raise TimeoutError(
+                f"{names} not healthy after {timeout:.0f}s; see logs in {pending[0].log_path.parent}"
+            )
         time.sleep(0.3)
 
 
-def action_service(settings: Settings, log_dir: Path, port: Optional[int] = None,
-                   name: str = "action server", log_name: str = "actions.log") -> Service:
+def action_service(
+    settings: Settings,
+    log_dir: Path,
+    port: int | None = None,
+    name: str = "action server",
+    log_name: str = "actions.log",
+) -> Service:
     """The action server (:mod:`bot.action_server`) on ``port`` (default: the settings' port)."""
     port = port or settings.action_port
     return Service(
-        name, [sys.executable, "-m", "bot.action_server", "--host", settings.host, "--port", str(port)],
-        log_dir / log_name, lambda: action_server_healthy(settings, port),
+        name,
+        [sys.executable, "-m", "bot.action_server", "--host", settings.host, "--port", str(port)],
+        log_dir / log_name,
+        lambda: action_server_healthy(settings, port),
     )
 
 
-def rasa_service(settings: Settings, model: Path, log_dir: Path, port: Optional[int] = None,
-                 name: str = "Rasa server", log_name: str = "rasa.log") -> Service:
+def rasa_service(
+    settings: Settings,
+    model: Path,
+    log_dir: Path,
+    port: int | None = None,
+    name: str = "Rasa server",
+    log_name: str = "rasa.log",
+) -> Service:
     """A Rasa server (HTTP API, channels of the generated credentials) on ``port``."""
     port = port or settings.rasa_port
     return Service(
         name,
         [
-            sys.executable, "-m", "bot.rasa_server", "run", "--model", str(model),
-            "--interface", settings.host, "--port", str(port),
-            "--enable-api", "--auth-token", str(settings.rasa_token),
-            "--endpoints", str(settings.endpoints_path), "--credentials", str(settings.credentials_path),
-            "--cors", *settings.web_origins,
+            sys.executable,
+            "-m",
+            "bot.rasa_server",
+            "run",
+            "--model",
+            str(model),
+            "--interface",
+            settings.host,
+            "--port",
+            str(port),
+            "--enable-api",
+            "--auth-token",
+            str(settings.rasa_token),
+            "--endpoints",
+            str(settings.endpoints_path),
+            "--credentials",
+            str(settings.credentials_path),
+            "--cors",
+            *settings.web_origins,
         ],
-        log_dir / log_name, lambda: rasa_server_ready(settings, port),
+        log_dir / log_name,
+        lambda: rasa_server_ready(settings, port),
     )
 
 
-def write_rasa_config(settings: Settings, extra: Optional[dict[str, str]] = None) -> ChannelReport:
+def write_rasa_config(settings: Settings, extra: dict[str, str] | None = None) -> ChannelReport:
     """Generate the credentials and endpoints files Rasa is started with; the channels that are on.
 
     Variables come from ``.env`` and the environment, plus what the launcher decided
     (the action endpoint, and ``extra``: the cluster's stores).
     """
-    environ = {**settings_environ(root=settings.root), "PNS_ACTION_ENDPOINT_URL": settings.action_endpoint_url,
-               **({"PNS_ACTION_SECRET": settings.action_secret} if settings.action_secret else {}),
-               **(extra or {})}
+    environ = {
+        **settings_environ(root=settings.root),
+        "PNS_ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+        **({"PNS_ACTION_SECRET": settings.action_secret} if settings.action_secret else {}),
+        **(extra or {}),
+    }
     write_config(settings.root / "endpoints.yml", settings.endpoints_path, environ)
     return write_config(settings.root / "credentials.yml", settings.credentials_path, environ)
 
@@ -187,7 +230,9 @@ def _signal_group(pgid: int, sig: int) -> None:
 class Stack:
     """The action server, the Rasa server and the web page for one model, as one unit."""
 
-    def __init__(self, settings: Settings, model: Path, log_dir: Path, rasa_server: bool = True) -> None:
+    def __init__(
+        self, settings: Settings, model: Path, log_dir: Path, rasa_server: bool = True
+    ) -> None:
         """``rasa_server=False`` starts only the action server (``rasa shell`` brings its own)."""
         if not settings.rasa_token:
             raise ValueError("a Rasa API token is required (PNS_RASA_TOKEN)")
@@ -200,8 +245,12 @@ class Stack:
         if rasa_server:
             self.services += [
                 rasa_service(settings, model, log_dir),
-                Service("web page server", [sys.executable, "-m", "bot.web"], log_dir / "web.log",
-                        lambda: web_server_healthy(settings)),
+                Service(
+                    "web page server",
+                    [sys.executable, "-m", "bot.web"],
+                    log_dir / "web.log",
+                    lambda: web_server_healthy(settings),
+                ),
             ]
 
     def start(self, timeout: float = STARTUP_TIMEOUT_S) -> None:
@@ -217,7 +266,7 @@ class Stack:
             self.stop()
             raise
 
-    def failed(self) -> Optional[str]:
+    def failed(self) -> str | None:
         """A message if a server has died since start, else None."""
         for service in self.services:
             code = service.exited()
@@ -232,7 +281,7 @@ class Stack:
     def pids(self) -> list[int]:
         return [s.process.pid for s in self.services if s.process is not None]
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         self.start()
         return self
 

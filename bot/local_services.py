@@ -8,6 +8,7 @@ listens on 127.0.0.1 only, keeps its files in a directory of its own, and is sto
 the launcher like the Rasa servers are. Debian's binaries are used as they are installed
 (``apt-get install postgresql redis-server nginx``); a missing one is reported, never skipped.
 """
+
 from __future__ import annotations
 
 import glob
@@ -16,8 +17,8 @@ import pwd
 import shutil
 import socket
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import psycopg2
 
@@ -45,14 +46,18 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 def find_pg_bindir() -> Path:
     """Where initdb/postgres are: PNS_PG_BINDIR, Debian's newest /usr/lib/postgresql/N/bin, or PATH."""
     candidates = [os.environ.get("PNS_PG_BINDIR", "")]
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
+    candidates += sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
+    )
     initdb = shutil.which("initdb")
     candidates.append(str(Path(initdb).parent) if initdb else "")
     for candidate in filter(None, candidates):
         if (Path(candidate) / "initdb").exists() and (Path(candidate) / "pg_ctl").exists():
             return Path(candidate)
-    raise RuntimeError("PostgreSQL server binaries (initdb, pg_ctl) not found: run "
-                       "`apt-get install postgresql` or set PNS_PG_BINDIR")
+    raise RuntimeError(
+        "PostgreSQL server binaries (initdb, pg_ctl) not found: run "
+        "`apt-get install postgresql` or set PNS_PG_BINDIR"
+    )
 
 
 def require_program(name: str, package: str) -> str:
@@ -92,9 +97,24 @@ class Postgres:
         self.root.mkdir(parents=True, exist_ok=True)
         give_to_pg_user(self.root)
         done = subprocess.run(
-            as_pg_user([str(self.bindir / "initdb"), "-D", str(self.data), "-U", PG_USER, "-A", "trust",
-                        "-E", "UTF8", "--no-locale", "--no-sync"]),
-            capture_output=True, text=True, timeout=180,
+            as_pg_user(
+                [
+                    str(self.bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    PG_USER,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                    "--no-sync",
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed ({done.returncode}): {done.stderr or done.stdout}")
@@ -102,19 +122,31 @@ class Postgres:
     def command(self) -> list[str]:
         """The server in the foreground: loopback only, socket in ``root``, no other state."""
         settings = [] if self.durable else list(PG_FAST_SETTINGS)
-        return as_pg_user([
-            str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
-            "-k", str(self.root), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200",
-            *settings,
-        ])
+        return as_pg_user(
+            [
+                str(self.bindir / "postgres"),
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.root),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=200",
+                *settings,
+            ]
+        )
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg2://{PG_USER}@127.0.0.1:{self.port}/{database}"
 
     def ready(self) -> bool:
         try:
-            connection = psycopg2.connect(host="127.0.0.1", port=self.port, user=PG_USER, dbname="postgres",
-                                          connect_timeout=2)
+            connection = psycopg2.connect(
+                host="127.0.0.1", port=self.port, user=PG_USER, dbname="postgres", connect_timeout=2
+            )
         except psycopg2.OperationalError:
             return False
         connection.close()
@@ -122,7 +154,9 @@ class Postgres:
 
     def ensure_database(self, name: str) -> str:
         """Create database ``name`` if it does not exist; its SQLAlchemy URL."""
-        connection = psycopg2.connect(host="127.0.0.1", port=self.port, user=PG_USER, dbname="postgres")
+        connection = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=PG_USER, dbname="postgres"
+        )
         try:
             connection.autocommit = True
             with connection.cursor() as cursor:
@@ -143,8 +177,21 @@ class Redis:
 
     def command(self) -> list[str]:
         self.root.mkdir(parents=True, exist_ok=True)
-        return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.root),
-                "--save", "", "--appendonly", "no", "--protected-mode", "yes"]
+        return [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.root),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ]
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
@@ -158,8 +205,13 @@ class Redis:
             return False
 
 
-def nginx_config(prefix: Path, public_port: int, rasa_ports: Sequence[int], action_port: int,
-                 action_ports: Sequence[int]) -> str:
+def nginx_config(
+    prefix: Path,
+    public_port: int,
+    rasa_ports: Sequence[int],
+    action_port: int,
+    action_ports: Sequence[int],
+) -> str:
     """nginx in front of the Rasa servers (``public_port``) and the action servers (``action_port``).
 
     A replica that refuses connections or fails mid-request is skipped and the request
@@ -169,8 +221,11 @@ def nginx_config(prefix: Path, public_port: int, rasa_ports: Sequence[int], acti
     own (trackers are in PostgreSQL), so no stickiness is needed; socket.io's long polling
     is the exception and is pinned by client address.
     """
+
     def servers(ports: Sequence[int]) -> str:
-        return "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in ports)
+        return "\n".join(
+            f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;" for p in ports
+        )
 
     proxy = """
             proxy_http_version 1.1;
@@ -238,5 +293,12 @@ class Nginx:
         path = self.root / "nginx.conf"
         path.write_text(config, encoding="utf-8")
         # -e: the compiled-in error log (/var/log/nginx) is opened before the configuration is read
-        return [self.binary, "-p", str(self.root), "-c", str(path), "-e", str(self.root / "error.log")]
-
+        return [
+            self.binary,
+            "-p",
+            str(self.root),
+            "-c",
+            str(path),
+            "-e",
+            str(self.root / "error.log"),
+        ]

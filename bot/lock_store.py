@@ -22,6 +22,7 @@ Configured in ``endpoints.yml``::
       type: bot.lock_store.AtomicRedisLockStore
       url: redis://127.0.0.1:6379/0
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,14 +30,15 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Optional, Text
+from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -63,17 +65,27 @@ return 0
 class AtomicRedisLockStore(LockStore):
     """Mutual exclusion per conversation across replicas (see the module docstring)."""
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, url: Optional[str] = None,
-                 ttl_s: Optional[float] = None, wait_s: Optional[float] = None,
-                 socket_timeout_s: float = 2.0, **_: Any) -> None:
+    def __init__(
+        self,
+        endpoint_config: EndpointConfig | None = None,
+        url: str | None = None,
+        ttl_s: float | None = None,
+        wait_s: float | None = None,
+        socket_timeout_s: float = 2.0,
+        **_: Any,
+    ) -> None:
         """``url`` (or the endpoint's ``url``) is a ``redis://host:port/db`` URL."""
         kwargs = dict(endpoint_config.kwargs) if endpoint_config is not None else {}
         url = url or (endpoint_config.url if endpoint_config is not None else None)
         if not url:
             raise ValueError("AtomicRedisLockStore needs a redis:// url")
         self.url = url
-        self.ttl_s = float(ttl_s or kwargs.get("ttl_s") or os.environ.get("PNS_LOCK_TTL_S") or DEFAULT_TTL_S)
-        self.wait_s = float(wait_s or kwargs.get("wait_s") or os.environ.get("PNS_LOCK_WAIT_S") or DEFAULT_WAIT_S)
+        self.ttl_s = float(
+            ttl_s or kwargs.get("ttl_s") or os.environ.get("PNS_LOCK_TTL_S") or DEFAULT_TTL_S
+        )
+        self.wait_s = float(
+            wait_s or kwargs.get("wait_s") or os.environ.get("PNS_LOCK_WAIT_S") or DEFAULT_WAIT_S
+        )
         self.socket_timeout_s = socket_timeout_s
         self._clients: dict[int, aioredis.Redis] = {}
         super().__init__()
@@ -83,14 +95,21 @@ class AtomicRedisLockStore(LockStore):
         loop = id(asyncio.get_running_loop())
         client = self._clients.get(loop)
         if client is None:
-            client = aioredis.Redis.from_url(self.url, socket_timeout=self.socket_timeout_s,
-                                             socket_connect_timeout=self.socket_timeout_s)
+            client = aioredis.Redis.from_url(
+                self.url,
+                socket_timeout=self.socket_timeout_s,
+                socket_connect_timeout=self.socket_timeout_s,
+            )
             self._clients[loop] = client
         return client
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = POLL_INTERVAL_S) -> AsyncGenerator[TicketLock, None]:
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = POLL_INTERVAL_S,
+    ) -> AsyncGenerator[TicketLock, None]:
         """Hold the conversation's lock for the duration of the ``async with`` block.
 
         Rasa's signature is kept (``lock_lifetime``, ``wait_time_in_seconds``); the lock

@@ -5,6 +5,7 @@ level, in exceptions, in warnings about unparsable input). Every log record of t
 process is redacted when it is created — before any handler, file or formatter sees it —
 with the same patterns the KB uses for feedback (:func:`kb.feedback.redact_contacts`).
 """
+
 from __future__ import annotations
 
 import logging

@@ -28,11 +28,13 @@ Always (any Rasa version): e-mail addresses and phone numbers are redacted from 
 record of the process (:mod:`bot.log_redaction`); the record factory is process-wide, so it
 also covers loggers Rasa created before.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any
 
 import rasa
 from jsonschema.protocols import Validator
@@ -47,7 +49,9 @@ logger = logging.getLogger(__name__)
 #: The Rasa release the fixes were written against and tested with.
 FIXED_RASA_VERSION = "3.6.21"
 
-_STOCK_VALIDATE: Callable[[RemoteAction, Dict[str, Any]], bool] = RemoteAction._validate_action_result
+_STOCK_VALIDATE: Callable[[RemoteAction, dict[str, Any]], bool] = (
+    RemoteAction._validate_action_result
+)
 
 
 @lru_cache(maxsize=1)
@@ -59,7 +63,7 @@ def action_response_validator() -> Validator:
     return cls(schema)
 
 
-def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
+def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     """Rasa's ``RemoteAction._validate_action_result`` without re-checking the schema per call."""
     if action_response_validator().is_valid(result):
         return True
@@ -69,7 +73,9 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
 _STOCK_RUN = RemoteAction.run
 
 
-async def run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
+async def run_remote_action(
+    self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+) -> Any:
     """Rasa's ``RemoteAction.run``; a failure also flags the turn's output channel."""
     try:
         return await _STOCK_RUN(self, output_channel, nlg, tracker, domain)
@@ -85,7 +91,8 @@ def apply_fixes(rasa_version: str = rasa.__version__) -> bool:
     if rasa_version != FIXED_RASA_VERSION:
         logger.warning(
             "Rasa %s is not %s: runtime fixes of bot.rasa_server not applied (stock behaviour)",
-            rasa_version, FIXED_RASA_VERSION,
+            rasa_version,
+            FIXED_RASA_VERSION,
         )
         return False
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[assignment]
@@ -93,7 +100,7 @@ def apply_fixes(rasa_version: str = rasa.__version__) -> bool:
     return True
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """Redact logs, apply the fixes, then hand over to Rasa's command line (it reads ``sys.argv``)."""
     import sys
 

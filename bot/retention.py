@@ -7,11 +7,11 @@ half. Run it daily (cron or a systemd timer): ``python -m bot retention``.
 Works on the SQL tracker store (``PNS_TRACKER_STORE_URL``); the in-memory default keeps
 nothing past a restart anyway.
 """
+
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Optional
 
 import sqlalchemy as sa
 
@@ -34,15 +34,18 @@ class RetentionReport:
     events: int
 
 
-def delete_old_conversations(url: str, days: float, now: Optional[float] = None) -> RetentionReport:
+def delete_old_conversations(url: str, days: float, now: float | None = None) -> RetentionReport:
     """Delete every conversation whose last event is older than ``days``; what was deleted.
 
     One transaction: a conversation is either removed with all its events or kept.
     """
     events = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
     limit = cutoff(time.time() if now is None else now, days)
-    old = (sa.select(events.c.sender_id).group_by(events.c.sender_id)
-           .having(sa.func.max(events.c.timestamp) < limit))
+    old = (
+        sa.select(events.c.sender_id)
+        .group_by(events.c.sender_id)
+        .having(sa.func.max(events.c.timestamp) < limit)
+    )
     engine = engine_for(url)
     with engine.begin() as connection:
         if not sa.inspect(connection).has_table("events"):
@@ -50,6 +53,8 @@ def delete_old_conversations(url: str, days: float, now: Optional[float] = None)
         senders = [row[0] for row in connection.execute(old)]
         deleted = 0
         for start in range(0, len(senders), 500):
-            batch = senders[start:start + 500]
-            deleted += connection.execute(sa.delete(events).where(events.c.sender_id.in_(batch))).rowcount
+            batch = senders[start : start + 500]
+            deleted += connection.execute(
+                sa.delete(events).where(events.c.sender_id.in_(batch))
+            ).rowcount
     return RetentionReport(len(senders), deleted)

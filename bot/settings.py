@@ -3,13 +3,14 @@
 One place decides ports, hosts, paths and secrets so that ``make run``, the tests and the
 action server agree. Environment variables win over ``.env``; ``.env`` wins over defaults.
 """
+
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
@@ -36,7 +37,9 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def ensure_secret(name: str, purpose: str, path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> str:
+def ensure_secret(
+    name: str, purpose: str, path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ
+) -> str:
     """Return the secret ``name``; generate one into ``.env`` (owner-only) if there is none.
 
     A value set in the environment is used as it is and nothing is written, so operators
@@ -64,7 +67,9 @@ def ensure_action_secret(path: Path = ENV_FILE, environ: Mapping[str, str] = os.
     return ensure_secret(ACTION_SECRET_VAR, "action server shared secret", path, environ)
 
 
-def ensure_telegram_secret(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> Optional[str]:
+def ensure_telegram_secret(
+    path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ
+) -> str | None:
     """The webhook secret Telegram must send back, generated once the channel is configured.
 
     Only when ``PNS_TELEGRAM_TOKEN`` is set (here or in ``.env``): without a bot token the
@@ -75,7 +80,7 @@ def ensure_telegram_secret(path: Path = ENV_FILE, environ: Mapping[str, str] = o
     return ensure_secret(TELEGRAM_SECRET_VAR, "Telegram webhook secret token", path, environ)
 
 
-def settings_environ(environ: Optional[Mapping[str, str]] = None, root: Path = ROOT) -> dict[str, str]:
+def settings_environ(environ: Mapping[str, str] | None = None, root: Path = ROOT) -> dict[str, str]:
     """The variables settings are read from: ``.env`` overlaid by the environment."""
     env: dict[str, str] = dict(read_env_file(root / ".env"))
     env.update(os.environ if environ is None else environ)
@@ -91,7 +96,7 @@ class Settings:
     host: str
     rasa_port: int
     action_port: int
-    rasa_token: Optional[str]
+    rasa_token: str | None
     var_dir: Path
     models_dir: Path
     web_port: int = 8000
@@ -102,7 +107,7 @@ class Settings:
     #: Behind a TLS-terminating proxy: believe its X-Forwarded-Proto (admin cookies get Secure).
     trust_proxy: bool = False
     #: Shared secret the Rasa servers send the action server (``X-PNS-Action-Secret``).
-    action_secret: Optional[str] = None
+    action_secret: str | None = None
 
     @property
     def spacy_model_dir(self) -> Path:
@@ -136,7 +141,7 @@ class Settings:
         return self.var_dir / "credentials.yml"
 
 
-def load_settings(environ: Optional[Mapping[str, str]] = None, root: Path = ROOT) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, root: Path = ROOT) -> Settings:
     """Build :class:`Settings` from ``environ`` (default: the process environment + ``.env``)."""
     env = settings_environ(environ, root)
     var_dir = Path(env.get("PNS_VAR_DIR", root / "var"))
@@ -144,7 +149,9 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, root: Path = ROOT
     rasa_port = int(env.get("PNS_RASA_PORT", "5005"))
     web_port = int(env.get("PNS_WEB_PORT", "8000"))
     # The demo page's own origin; on loopback also as "localhost", which people type too.
-    default_origins = [f"http://{host}:{web_port}"] + ([f"http://localhost:{web_port}"] if host == "127.0.0.1" else [])
+    default_origins = [f"http://{host}:{web_port}"] + (
+        [f"http://localhost:{web_port}"] if host == "127.0.0.1" else []
+    )
     origins = env.get("PNS_WEB_ORIGINS") or ",".join(default_origins)
     return Settings(
         root=root,

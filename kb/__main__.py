@@ -1,4 +1,5 @@
 """``python -m kb``: see :mod:`kb.cli` for the commands."""
+
 from kb.cli import main
 
 if __name__ == "__main__":

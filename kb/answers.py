@@ -9,10 +9,11 @@ It reads the live tables, which hold only published content (drafts and history 
 ``content_revision``, see :mod:`kb.review`): nothing here filters by review state, and no
 draft can reach a patient.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -41,8 +42,14 @@ LISTED_LINKS: dict[str, tuple[str, ...]] = {
 #: Phrases this module and the actions read; ``python -m kb validate`` reports missing ones,
 #: because a missing phrase silently drops a sentence from replies.
 PHRASE_KEYS: tuple[str, ...] = (
-    "sources.label", "entity.unknown", "answer.missing", "advice.doctor", "centre.contacts",
-    "centre.no_contacts", "handoff", "emergency.advice",
+    "sources.label",
+    "entity.unknown",
+    "answer.missing",
+    "advice.doctor",
+    "centre.contacts",
+    "centre.no_contacts",
+    "handoff",
+    "emergency.advice",
     *(f"risk_group.{group}" for group in RISK_GROUPS),
     *sorted({f"linked.{kind}" for kinds in LISTED_LINKS.values() for kind in kinds}),
 )
@@ -65,7 +72,7 @@ class SourceRef:
 
     key: str
     short: str
-    url: Optional[str]
+    url: str | None
 
     @property
     def identity(self) -> str:
@@ -84,7 +91,7 @@ class Reply:
     #: entities asked about that the KB has no entry for
     unknown: list[tuple[str, str]] = field(default_factory=list)
 
-    def add(self, text: Optional[str], sources: Iterable[Source] = ()) -> None:
+    def add(self, text: str | None, sources: Iterable[Source] = ()) -> None:
         if not text:
             return
         self.paragraphs.append(text.strip())
@@ -117,27 +124,35 @@ class KnowledgeBase:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._phrases: Optional[dict[str, Phrase]] = None
+        self._phrases: dict[str, Phrase] | None = None
 
-    def entity(self, kind: str, key: str) -> Optional[Entity]:
+    def entity(self, kind: str, key: str) -> Entity | None:
         return self.session.execute(
             select(Entity)
             .where(Entity.kind == kind, Entity.key == key)
             .options(selectinload(Entity.links), selectinload(Entity.sources))
         ).scalar_one_or_none()
 
-    def answer(self, intent: str, entity: Optional[Entity] = None) -> Optional[Answer]:
+    def answer(self, intent: str, entity: Entity | None = None) -> Answer | None:
         query = select(Answer).where(Answer.intent == intent)
-        query = query.where(Answer.entity_id == entity.id) if entity else query.where(Answer.entity_id.is_(None))
-        return self.session.execute(query.options(selectinload(Answer.sources))).scalar_one_or_none()
+        query = (
+            query.where(Answer.entity_id == entity.id)
+            if entity
+            else query.where(Answer.entity_id.is_(None))
+        )
+        return self.session.execute(
+            query.options(selectinload(Answer.sources))
+        ).scalar_one_or_none()
 
-    def phrase(self, key: str) -> Optional[Phrase]:
+    def phrase(self, key: str) -> Phrase | None:
         if self._phrases is None:
-            rows = self.session.execute(select(Phrase).options(selectinload(Phrase.sources))).scalars()
+            rows = self.session.execute(
+                select(Phrase).options(selectinload(Phrase.sources))
+            ).scalars()
             self._phrases = {p.key: p for p in rows}
         return self._phrases.get(key)
 
-    def centre(self) -> Optional[Centre]:
+    def centre(self) -> Centre | None:
         return self.session.execute(select(Centre).order_by(Centre.id)).scalars().first()
 
     def setting(self, key: str, default: str) -> str:
@@ -197,7 +212,9 @@ class Composer:
             if getattr(centre, f) and getattr(centre, f).strip()
         ]
         if contacts:
-            self.add_phrase(reply, "centre.contacts", name=centre.name, contacts="\n".join(contacts))
+            self.add_phrase(
+                reply, "centre.contacts", name=centre.name, contacts="\n".join(contacts)
+            )
         else:
             self.add_phrase(reply, "centre.no_contacts", name=centre.name)
 
@@ -250,7 +267,9 @@ REPLY_CACHE = VersionedCache()
 def compose_answer(session: Session, intent: str, entities: Sequence[tuple[str, str]]) -> Reply:
     """The reply to a knowledge question: ``intent`` plus ``(kind, id)`` entity pairs."""
     return REPLY_CACHE.get_or_build(
-        session, ("answer", intent, tuple(entities)), lambda: Composer(KnowledgeBase(session)).compose(intent, entities)
+        session,
+        ("answer", intent, tuple(entities)),
+        lambda: Composer(KnowledgeBase(session)).compose(intent, entities),
     )
 
 

@@ -6,12 +6,14 @@ content version — one query of maxima and counts over the live tables and the 
 history — and recompose when anything changed: a publish or rollback adds a revision row, an
 edit of a live row moves its ``updated_at``, an added or deleted row changes a count.
 """
+
 from __future__ import annotations
 
 import copy
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,7 +38,7 @@ class VersionedCache:
     """A small LRU of values tagged with the content version they were built from."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: "OrderedDict[Hashable, tuple[tuple[Any, ...], Any]]" = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[tuple[Any, ...], Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
         self.hits = self.misses = 0

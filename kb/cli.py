@@ -31,6 +31,7 @@ References: source:KEY  entity:KIND:ID (or KIND:ID)  answer:INTENT[:KIND:ID]  ph
 Exit status: 0 done, 1 validate found problems, 2 bad input, 3 refused by a review rule,
 4 database error. The database is PNS_DATABASE_URL (default: SQLite under var/).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,8 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Optional, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -64,21 +65,30 @@ Command = Callable[[argparse.Namespace, Session], Result]
 def build_parser() -> argparse.ArgumentParser:
     # --database-url and --user work before or after the command name
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--database-url", default=argparse.SUPPRESS, help="overrides PNS_DATABASE_URL")
-    common.add_argument("--user", default=argparse.SUPPRESS, help=f"your name for the history (or {USER_VAR})")
-    parser = argparse.ArgumentParser(prog="python -m kb", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    common.add_argument(
+        "--database-url", default=argparse.SUPPRESS, help="overrides PNS_DATABASE_URL"
+    )
+    common.add_argument(
+        "--user", default=argparse.SUPPRESS, help=f"your name for the history (or {USER_VAR})"
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m kb",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--database-url", help="overrides PNS_DATABASE_URL")
     parser.add_argument("--user", help=f"your name for the history (or {USER_VAR})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, help_text: str, handler: Optional[Command] = None) -> argparse.ArgumentParser:
+    def add(name: str, help_text: str, handler: Command | None = None) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, parents=[common])
         command.set_defaults(handler=handler)
         return command
 
     add("upgrade", "create or upgrade the schema")
-    add("load", "load the seed content").add_argument("--force", action="store_true", help="overwrite staff edits with the seed")
+    add("load", "load the seed content").add_argument(
+        "--force", action="store_true", help="overwrite staff edits with the seed"
+    )
     add("check", "validate the seed content files")
     for name in ("load", "check"):
         sub.choices[name].add_argument("--content", type=Path, default=CONTENT_DIR)
@@ -105,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("selectors", nargs="*", metavar="SELECTOR")
     export.add_argument("-o", "--output", type=Path)
     export.add_argument("--format", choices=FORMATS)
-    export.add_argument("--drafts", action="store_true", help="open changes instead of published text")
+    export.add_argument(
+        "--drafts", action="store_true", help="open changes instead of published text"
+    )
     add("validate", "problems in the content", commands.cmd_validate)
     add("stats", "amounts, review queue, feedback", commands.cmd_stats)
 
@@ -117,8 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (edit, importing):
         command.add_argument("-m", "--message", help="why (kept in the history)")
         command.add_argument("--submit", action="store_true", help="submit for review at once")
-    for name, handler in (("submit", commands.cmd_submit), ("approve", commands.cmd_approve),
-                          ("publish", commands.cmd_publish)):
+    for name, handler in (
+        ("submit", commands.cmd_submit),
+        ("approve", commands.cmd_approve),
+        ("publish", commands.cmd_publish),
+    ):
         step = add(name, f"{name} open changes", handler)
         step.add_argument("refs", nargs="*", metavar="REF")
         step.add_argument("--all", action="store_true")
@@ -144,8 +159,12 @@ def run(args: argparse.Namespace, url: str) -> Result:
         return Result()
     if args.command == "check":
         content = read_content(args.content)
-        return Result([f"content OK: {len(content.entities)} entities, {len(content.answers)} answers, "
-                       f"{len(content.sources)} sources"])
+        return Result(
+            [
+                f"content OK: {len(content.entities)} entities, {len(content.answers)} answers, "
+                f"{len(content.sources)} sources"
+            ]
+        )
     if args.command == "load":
         content = read_content(args.content)
         with session_scope(url) as session:
@@ -180,8 +199,10 @@ def run_edit(args: argparse.Namespace, url: str) -> Result:
         with session_scope(url) as session:
             result = commands.save_edit(session, ref, text, str(path), args)
     except ContentError as exc:
-        raise ContentError(f"{exc}\nyour text is kept in {path}; fix it and run: "
-                           f"python -m kb edit {ref} --file {path}") from exc
+        raise ContentError(
+            f"{exc}\nyour text is kept in {path}; fix it and run: "
+            f"python -m kb edit {ref} --file {path}"
+        ) from exc
     path.unlink()
     return result
 
@@ -196,11 +217,13 @@ def edit_in_editor(text: str) -> Path:
         fh.write(text)
     done = subprocess.run([*shlex.split(editor), name])
     if done.returncode != 0:
-        raise ContentError(f"the editor exited with status {done.returncode}; nothing saved (text in {name})")
+        raise ContentError(
+            f"the editor exited with status {done.returncode}; nothing saved (text in {name})"
+        )
     return Path(name)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     url = args.database_url or load_settings().database_url
     args.user = args.user or os.environ.get(USER_VAR)
@@ -215,7 +238,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_REFUSED
     except SQLAlchemyError as exc:
         reason = str(exc).splitlines()[0]
-        print(f"database error: {reason}\n(is the schema up to date? run: python -m kb upgrade)", file=sys.stderr)
+        print(
+            f"database error: {reason}\n(is the schema up to date? run: python -m kb upgrade)",
+            file=sys.stderr,
+        )
         return EXIT_DATABASE
     for line in result.lines:
         print(line)

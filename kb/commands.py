@@ -3,13 +3,15 @@
 Commands return what to print instead of printing, so :mod:`kb.cli` prints only after the
 transaction has committed: a message never claims a change that was then rolled back.
 """
+
 from __future__ import annotations
 
 import argparse
 import io
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -35,7 +37,7 @@ class Result:
     code: int = 0
 
 
-def title(ref: Ref, item: Optional[Mapping[str, Any]]) -> str:
+def title(ref: Ref, item: Mapping[str, Any] | None) -> str:
     """A one-line summary of an item for lists."""
     if item is None:
         return ""
@@ -58,7 +60,9 @@ def matches(ref: Ref, selectors: Iterable[str]) -> bool:
 def check_selectors(selectors: Iterable[str]) -> None:
     for selector in selectors:
         if selector.split(":")[0] not in (*ITEM_TYPES, *KINDS):
-            raise ContentError(f"{selector!r} selects nothing; start with one of {', '.join(ITEM_TYPES + KINDS)}")
+            raise ContentError(
+                f"{selector!r} selects nothing; start with one of {', '.join(ITEM_TYPES + KINDS)}"
+            )
 
 
 def history_line(r: Revision) -> str:
@@ -71,7 +75,9 @@ def history_line(r: Revision) -> str:
     return line + (f"  — {r.message}" if r.message else "")
 
 
-def _refs(session: Session, args: argparse.Namespace, pick: Callable[[Revision], bool]) -> list[Ref]:
+def _refs(
+    session: Session, args: argparse.Namespace, pick: Callable[[Revision], bool]
+) -> list[Ref]:
     """The refs named on the command line, or with --all the open changes ``pick`` accepts."""
     if args.all == bool(args.refs):
         raise ContentError("name the items, or give --all (not both)")
@@ -109,7 +115,10 @@ def cmd_show(args: argparse.Namespace, session: Session) -> Result:
     elif args.draft:
         if status.open is None:
             raise ContentError(f"{ref}: has no open change")
-        item, shown = revisions.payload(status.open), f"v{status.open.version} ({status.open.status})"
+        item, shown = (
+            revisions.payload(status.open),
+            f"v{status.open.version} ({status.open.status})",
+        )
     else:
         item, shown = LiveContent(session).payload(ref), "published"
     return Result([f"# {ref}: {status.describe()}; showing {shown}", render(ref, item).rstrip()])
@@ -119,7 +128,9 @@ def cmd_search(args: argparse.Namespace, session: Session) -> Result:
     needle = " ".join(args.text).lower()
     found: dict[Ref, Mapping[str, Any]] = dict(LiveContent(session).items())
     if args.drafts:
-        found.update({ref: revisions.payload(r) for ref, r in revisions.open_revisions(session).items()})
+        found.update(
+            {ref: revisions.payload(r) for ref, r in revisions.open_revisions(session).items()}
+        )
     result = Result([f"{str(ref):<45} {hit[:80]}" for ref, hit in search(found, needle).items()])
     result.lines.append(f"{len(result.lines)} item(s) match {needle!r}")
     return result
@@ -169,8 +180,12 @@ def cmd_export(args: argparse.Namespace, session: Session) -> Result:
     check_selectors(args.selectors)
     items = LiveContent(session).items()
     if args.drafts:
-        items.update({ref: revisions.payload(r) for ref, r in revisions.open_revisions(session).items()})
-    chosen = {ref: items[ref] for ref in sorted(items, key=Ref.sort_key) if matches(ref, args.selectors)}
+        items.update(
+            {ref: revisions.payload(r) for ref, r in revisions.open_revisions(session).items()}
+        )
+    chosen = {
+        ref: items[ref] for ref in sorted(items, key=Ref.sort_key) if matches(ref, args.selectors)
+    }
     fmt = args.format or (format_of(args.output) if args.output else "yaml")
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as out:
@@ -183,7 +198,9 @@ def cmd_export(args: argparse.Namespace, session: Session) -> Result:
 
 def cmd_validate(args: argparse.Namespace, session: Session) -> Result:
     problems = validate(session)
-    return Result([*(str(p) for p in problems), f"{len(problems)} problem(s)"], 1 if problems else 0)
+    return Result(
+        [*(str(p) for p in problems), f"{len(problems)} problem(s)"], 1 if problems else 0
+    )
 
 
 def cmd_stats(args: argparse.Namespace, session: Session) -> Result:
@@ -194,7 +211,9 @@ def cmd_stats(args: argparse.Namespace, session: Session) -> Result:
 
 
 def _drafted(report: DraftReport) -> Result:
-    result = Result([f"{r.item_ref}: v{r.version} {r.status.replace('_', ' ')}" for r in report.drafted])
+    result = Result(
+        [f"{r.item_ref}: v{r.version} {r.status.replace('_', ' ')}" for r in report.drafted]
+    )
     result.lines.append(str(report))
     return result
 
@@ -203,21 +222,32 @@ def cmd_import(args: argparse.Namespace, session: Session) -> Result:
     records = [record for path in args.files for record in read_records(Path(path))]
     if not records:
         raise ContentError("the file(s) hold no items")
-    return _drafted(draft_records(session, records, Change(args.user, "import", args.message), args.submit))
+    return _drafted(
+        draft_records(session, records, Change(args.user, "import", args.message), args.submit)
+    )
 
 
 def edit_template(session: Session, ref: Ref) -> str:
     """What ``edit`` puts in front of staff: the open change, else the published item."""
     pending = revisions.open_revision(session, ref)
     item = revisions.payload(pending) if pending else LiveContent(session).payload(ref)
-    source = f"open v{pending.version} ({pending.status})" if pending else "published" if item else "new"
+    source = (
+        f"open v{pending.version} ({pending.status})" if pending else "published" if item else "new"
+    )
     if item is None:  # a new item: every field, empty
-        item = {f.name: [] if f.kind in ("synonyms", "links", "sources") else None for f in FIELDS[ref.type]}
-    return (f"# {ref} — editing {source}. Save and close to store a draft; "
-            f"an empty file or unchanged text stores nothing.\n" + render(ref, item))
+        item = {
+            f.name: [] if f.kind in ("synonyms", "links", "sources") else None
+            for f in FIELDS[ref.type]
+        }
+    return (
+        f"# {ref} — editing {source}. Save and close to store a draft; "
+        f"an empty file or unchanged text stores nothing.\n" + render(ref, item)
+    )
 
 
-def save_edit(session: Session, ref: Ref, text: str, where: str, args: argparse.Namespace) -> Result:
+def save_edit(
+    session: Session, ref: Ref, text: str, where: str, args: argparse.Namespace
+) -> Result:
     if not text.strip() or all(l.startswith("#") or not l.strip() for l in text.splitlines()):
         return Result([f"{ref}: empty file, nothing saved"])
     records = parse_yaml(text, where, default_ref=ref)
@@ -229,8 +259,13 @@ def save_edit(session: Session, ref: Ref, text: str, where: str, args: argparse.
     return _drafted(report)
 
 
-def _each(session: Session, refs: list[Ref], action: Callable[[Session, Ref, str], Revision], user: str,
-          verb: str) -> Result:
+def _each(
+    session: Session,
+    refs: list[Ref],
+    action: Callable[[Session, Ref, str], Revision],
+    user: str,
+    verb: str,
+) -> Result:
     if not refs:
         return Result([f"nothing to {verb}"])
     done = [action(session, ref, user) for ref in refs]
@@ -253,7 +288,9 @@ def cmd_reject(args: argparse.Namespace, session: Session) -> Result:
 
 
 def cmd_publish(args: argparse.Namespace, session: Session) -> Result:
-    refs = _refs(session, args, lambda r: r.status in ("in_review", "approved") and r.author != args.user)
+    refs = _refs(
+        session, args, lambda r: r.status in ("in_review", "approved") and r.author != args.user
+    )
     if not refs:
         return Result(["nothing to publish"])
     done = review.publish(session, refs, args.user)
@@ -274,4 +311,3 @@ def cmd_rollback(args: argparse.Namespace, session: Session) -> Result:
 
 def require_user(args: argparse.Namespace) -> None:
     args.user = review.check_user(getattr(args, "user", None))
-

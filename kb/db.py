@@ -3,12 +3,13 @@
 One engine per database URL and process (connection pooling is the engine's job); one
 short session per request or command, committed or rolled back as a unit.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 
-@lru_cache(maxsize=None)
+@cache
 def engine_for(url: str) -> Engine:
     """The process-wide engine for ``url``; SQLite gets foreign keys and its folder created."""
     parsed = make_url(url)
@@ -25,7 +26,11 @@ def engine_for(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # SQLAlchemy 1.4 gives file databases a NullPool (a new connection per session);
         # the action server opens a session per answer, so connections are pooled instead.
-        pool = {"poolclass": QueuePool, "pool_size": 5} if parsed.database not in (None, "", ":memory:") else {}
+        pool = (
+            {"poolclass": QueuePool, "pool_size": 5}
+            if parsed.database not in (None, "", ":memory:")
+            else {}
+        )
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False}, **pool)
 
         @event.listens_for(engine, "connect")
@@ -38,7 +43,7 @@ def engine_for(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _factory(url: str) -> sessionmaker:
     return sessionmaker(bind=engine_for(url), future=True, expire_on_commit=False)
 

@@ -5,10 +5,11 @@ entities (live, already pending, or in the same batch), synonyms that another en
 uses — and the caller runs the whole batch in one transaction, so a bad row leaves nothing
 behind. Nothing here touches live content: drafts go live only through :func:`kb.review.publish`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -33,13 +34,17 @@ class DraftReport:
         return f"{len(self.drafted)} {'/'.join(states)} version(s) saved, {len(self.unchanged)} item(s) unchanged"
 
 
-def draft_records(session: Session, records: Sequence[Record], change: Change, submit: bool = False) -> DraftReport:
+def draft_records(
+    session: Session, records: Sequence[Record], change: Change, submit: bool = False
+) -> DraftReport:
     """Save every changed record as a draft of its item (and submit it for review if asked)."""
     review.check_user(change.author)
     seen: dict[Ref, str] = {}
     for record in records:
         if record.ref in seen:
-            raise ContentError(f"{record.where}: this item is given twice (also at {seen[record.ref]})")
+            raise ContentError(
+                f"{record.where}: this item is given twice (also at {seen[record.ref]})"
+            )
         seen[record.ref] = record.where
     live = LiveContent(session)
     current = live.items()

@@ -3,6 +3,7 @@
 Kept in a module of their own because the loader, importer, review workflow and CLI all
 raise and catch them, and none of them should have to import the others for it.
 """
+
 from __future__ import annotations
 
 

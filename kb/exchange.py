@@ -8,13 +8,15 @@ spreadsheet (list fields hold one value per line inside the cell).
 Reading only parses and locates (file, line or row); checking the fields is
 :func:`kb.payloads.normalise`'s job, so every error names the place it came from.
 """
+
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional, TextIO
+from typing import Any, TextIO
 
 import yaml
 
@@ -25,11 +27,17 @@ from kb.revisions import to_yaml
 
 FORMATS: tuple[str, ...] = ("yaml", "csv")
 CSV_COLUMNS: tuple[str, ...] = ("ref", *ALL_FIELDS)
-_LIST_FIELDS = frozenset(f.name for fields in FIELDS.values() for f in fields
-                         if f.kind in ("synonyms", "links", "sources"))
-YAML_HEADER = ("# PNS Assistant knowledge base items. Import with: python -m kb import FILE\n"
-               "# A field left out is empty. References: source:KEY, entity:KIND:ID, answer:INTENT[:KIND:ID],\n"
-               "# phrase:KEY, centre, setting:KEY.\n")
+_LIST_FIELDS = frozenset(
+    f.name
+    for fields in FIELDS.values()
+    for f in fields
+    if f.kind in ("synonyms", "links", "sources")
+)
+YAML_HEADER = (
+    "# PNS Assistant knowledge base items. Import with: python -m kb import FILE\n"
+    "# A field left out is empty. References: source:KEY, entity:KIND:ID, answer:INTENT[:KIND:ID],\n"
+    "# phrase:KEY, centre, setting:KEY.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,7 @@ class Record:
     fields: dict[str, Any]
 
 
-def format_of(path: Path, explicit: Optional[str] = None) -> str:
+def format_of(path: Path, explicit: str | None = None) -> str:
     """``yaml`` or ``csv``: as asked, else from the file name."""
     if explicit:
         return explicit
@@ -69,7 +77,7 @@ def read_records(path: Path) -> list[Record]:
 # --------------------------------------------------------------------------- YAML
 
 
-def parse_yaml(text: str, name: str, default_ref: Optional[Ref] = None) -> list[Record]:
+def parse_yaml(text: str, name: str, default_ref: Ref | None = None) -> list[Record]:
     """Records of a YAML document: ``items: [...]``, a list, or one item mapping.
 
     ``default_ref`` names the item of a one-item document that has no ``ref`` (``edit``).
@@ -87,7 +95,9 @@ def parse_yaml(text: str, name: str, default_ref: Optional[Ref] = None) -> list[
         entries = data
     if not isinstance(entries, list):
         raise ContentError(f"{name}: expected a list of items (or 'items:' with one)")
-    lines = [n.start_mark.line + 1 for n in node.value] if isinstance(node, yaml.SequenceNode) else []
+    lines = (
+        [n.start_mark.line + 1 for n in node.value] if isinstance(node, yaml.SequenceNode) else []
+    )
     records = []
     for n, entry in enumerate(entries):
         where = f"{name}, line {lines[n]}" if n < len(lines) else f"{name}, item {n + 1}"
@@ -95,14 +105,14 @@ def parse_yaml(text: str, name: str, default_ref: Optional[Ref] = None) -> list[
     return records
 
 
-def _child(node: yaml.Node, key: str) -> Optional[yaml.Node]:
+def _child(node: yaml.Node, key: str) -> yaml.Node | None:
     for key_node, value_node in node.value if isinstance(node, yaml.MappingNode) else []:
         if key_node.value == key:
             return value_node
     return None
 
 
-def _record(entry: Any, where: str, default_ref: Optional[Ref]) -> Record:
+def _record(entry: Any, where: str, default_ref: Ref | None) -> Record:
     if not isinstance(entry, Mapping):
         raise ContentError(f"{where}: an item must be a mapping of fields")
     fields = {str(k): v for k, v in entry.items() if k != "ref"}
@@ -120,7 +130,10 @@ def _record(entry: Any, where: str, default_ref: Optional[Ref]) -> Record:
 
 def write_yaml(items: Mapping[Ref, Mapping[str, Any]], out: TextIO) -> None:
     """Items as an importable YAML document (empty fields left out)."""
-    records = [{k: v for k, v in to_record(ref, p).items() if v not in (None, [])} for ref, p in items.items()]
+    records = [
+        {k: v for k, v in to_record(ref, p).items() if v not in (None, [])}
+        for ref, p in items.items()
+    ]
     out.write(YAML_HEADER)
     out.write(to_yaml({"items": records}))
 
@@ -137,15 +150,19 @@ def parse_csv(text: str, name: str) -> list[Record]:
             raise ContentError(f"{name}: the header row has no 'ref' column")
         unknown = [c for c in header if c not in CSV_COLUMNS]
         if unknown or len(set(header)) != len(header):
-            raise ContentError(f"{name}: header columns must be distinct and among "
-                               f"{', '.join(CSV_COLUMNS)}; found {header}")
+            raise ContentError(
+                f"{name}: header columns must be distinct and among "
+                f"{', '.join(CSV_COLUMNS)}; found {header}"
+            )
         records = []
         for number, cells in enumerate(reader, start=2):
             where = f"{name}, row {number}"
             if not any(c.strip() for c in cells):
                 continue  # spreadsheets leave blank rows behind
             if len(cells) != len(header):
-                raise ContentError(f"{where}: {len(cells)} cells, but the header has {len(header)} columns")
+                raise ContentError(
+                    f"{where}: {len(cells)} cells, but the header has {len(header)} columns"
+                )
             row = dict(zip(header, cells))
             fields = {c: _cell(c, v) for c, v in row.items() if c != "ref" and v.strip()}
             records.append(_record({"ref": row["ref"].strip() or None, **fields}, where, None))
@@ -166,10 +183,12 @@ def write_csv(items: Mapping[Ref, Mapping[str, Any]], out: TextIO) -> None:
     writer.writerow(CSV_COLUMNS)
     for ref, payload in items.items():
         record = to_record(ref, payload)
-        writer.writerow([
-            "\n".join(v) if isinstance(v := record.get(c), list) else "" if v is None else v
-            for c in CSV_COLUMNS
-        ])
+        writer.writerow(
+            [
+                "\n".join(v) if isinstance(v := record.get(c), list) else "" if v is None else v
+                for c in CSV_COLUMNS
+            ]
+        )
 
 
 def write(items: Mapping[Ref, Mapping[str, Any]], out: TextIO, fmt: str) -> None:

@@ -3,10 +3,11 @@
 Stored without sender ids; free text has e-mail addresses and phone-like numbers redacted
 before it is written, because patients sometimes type their contact details into a chat.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,11 @@ def redact(text: str) -> str:
 
 
 def record_feedback(
-    session: Session, intent: str, answer_ids: Iterable[int], entities: Iterable[tuple[str, str]], helpful: bool
+    session: Session,
+    intent: str,
+    answer_ids: Iterable[int],
+    entities: Iterable[tuple[str, str]],
+    helpful: bool,
 ) -> Feedback:
     row = Feedback(
         intent=intent[:64],
@@ -42,14 +47,20 @@ def record_feedback(
 
 
 def record_unanswered(
-    session: Session, text: str, reason: str, intent: Optional[str] = None, confidence: Optional[float] = None
-) -> Optional[UnansweredQuestion]:
+    session: Session,
+    text: str,
+    reason: str,
+    intent: str | None = None,
+    confidence: float | None = None,
+) -> UnansweredQuestion | None:
     """Store a question the bot could not answer; blank text is not worth keeping."""
     if reason not in UNANSWERED_REASONS:
         raise ValueError(f"unknown reason {reason!r}")
     clean = redact(text or "").strip()
     if not clean:
         return None
-    row = UnansweredQuestion(text=clean, reason=reason, predicted_intent=intent, confidence=confidence)
+    row = UnansweredQuestion(
+        text=clean, reason=reason, predicted_intent=intent, confidence=confidence
+    )
     session.add(row)
     return row

@@ -16,11 +16,13 @@ References (also accepted: ``<kind>:<key>`` for an entity)::
     source:<key>   entity:<kind>:<key>   answer:<intent>[:<kind>:<key>]
     phrase:<key>   centre                setting:<key>
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -31,10 +33,17 @@ from kb.models import KINDS, Answer, Centre, Entity, EntityLink, Phrase, Setting
 
 #: Item types in dependency order: an item may refer only to types listed before it.
 ITEM_TYPES: tuple[str, ...] = ("source", "entity", "answer", "phrase", "centre", "setting")
-REF_FORMS = ("source:<key>, entity:<kind>:<key>, answer:<intent>[:<kind>:<key>], phrase:<key>, "
-             "centre, setting:<key>")
+REF_FORMS = (
+    "source:<key>, entity:<kind>:<key>, answer:<intent>[:<kind>:<key>], phrase:<key>, "
+    "centre, setting:<key>"
+)
 _ARITY: dict[str, tuple[int, ...]] = {
-    "source": (1,), "entity": (2,), "answer": (1, 3), "phrase": (1,), "centre": (0,), "setting": (1,),
+    "source": (1,),
+    "entity": (2,),
+    "answer": (1, 3),
+    "phrase": (1,),
+    "centre": (0,),
+    "setting": (1,),
 }
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 CENTRE_FIELDS: tuple[str, ...] = ("name", "organisation", "description") + Centre.CONTACT_FIELDS
@@ -56,7 +65,7 @@ class Ref:
         return " ".join(self.parts if self.type == "entity" else (self.type, *self.parts))
 
     @property
-    def entity(self) -> Optional[tuple[str, str]]:
+    def entity(self) -> tuple[str, str] | None:
         """``(kind, key)`` of the entity an entity or entity-specific answer item is about."""
         if self.type == "entity":
             return self.parts[0], self.parts[1]
@@ -82,13 +91,19 @@ def parse_ref(text: str) -> Ref:
         raise ContentError(f"{text!r} is not an item reference; use {REF_FORMS}")
     bad = [p for p in rest if not KEY_PATTERN.fullmatch(p)]
     if bad:
-        raise ContentError(f"{text!r}: {bad[0]!r} is not a valid id (lower-case letters, digits, _ . -; "
-                           f"at most 64 characters)")
+        raise ContentError(
+            f"{text!r}: {bad[0]!r} is not a valid id (lower-case letters, digits, _ . -; "
+            f"at most 64 characters)"
+        )
     ref = Ref(type_, rest)
     if ref.entity and ref.entity[0] not in KINDS:
-        raise ContentError(f"{text!r}: {ref.entity[0]!r} is not an entity kind ({', '.join(KINDS)})")
+        raise ContentError(
+            f"{text!r}: {ref.entity[0]!r} is not an entity kind ({', '.join(KINDS)})"
+        )
     if type_ == "answer" and rest[0] not in ANSWER_INTENTS:
-        raise ContentError(f"{text!r}: intent {rest[0]!r} is not one of {', '.join(ANSWER_INTENTS)}")
+        raise ContentError(
+            f"{text!r}: intent {rest[0]!r} is not one of {', '.join(ANSWER_INTENTS)}"
+        )
     return ref
 
 
@@ -114,7 +129,10 @@ def payload_of(ref: Ref, row: Any) -> dict[str, Any]:
             "risk_group": row.risk_group,
             "target": row.target,
             "synonyms": sorted(s.text for s in row.synonyms),
-            "related": [[l.target_entity.kind, l.target_entity.key] for l in sorted(row.links, key=lambda l: l.position)],
+            "related": [
+                [l.target_entity.kind, l.target_entity.key]
+                for l in sorted(row.links, key=lambda l: l.position)
+            ],
             "sources": _keys(row.sources),
         }
     if ref.type in ("answer", "phrase"):
@@ -132,8 +150,8 @@ class LiveContent:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._sources: Optional[dict[str, Source]] = None
-        self._entities: Optional[dict[tuple[str, str], Entity]] = None
+        self._sources: dict[str, Source] | None = None
+        self._entities: dict[tuple[str, str], Entity] | None = None
 
     def sources(self) -> dict[str, Source]:
         if self._sources is None:
@@ -144,7 +162,9 @@ class LiveContent:
         if self._entities is None:
             rows = self.session.execute(
                 select(Entity).options(
-                    selectinload(Entity.synonyms), selectinload(Entity.links), selectinload(Entity.sources)
+                    selectinload(Entity.synonyms),
+                    selectinload(Entity.links),
+                    selectinload(Entity.sources),
                 )
             ).scalars()
             self._entities = {(e.kind, e.key): e for e in rows}
@@ -158,8 +178,12 @@ class LiveContent:
             select(Answer).options(selectinload(Answer.sources), selectinload(Answer.entity))
         ).scalars()
         for a in answers:
-            found[Ref("answer", (a.intent, a.entity.kind, a.entity.key) if a.entity else (a.intent,))] = a
-        for p in self.session.execute(select(Phrase).options(selectinload(Phrase.sources))).scalars():
+            found[
+                Ref("answer", (a.intent, a.entity.kind, a.entity.key) if a.entity else (a.intent,))
+            ] = a
+        for p in self.session.execute(
+            select(Phrase).options(selectinload(Phrase.sources))
+        ).scalars():
             found[Ref("phrase", (p.key,))] = p
         centre = self._centre()
         if centre is not None:
@@ -189,19 +213,25 @@ class LiveContent:
                 query = query.where(Answer.entity_id.is_(None))
             return self.session.execute(query).scalar_one_or_none()
         if ref.type == "phrase":
-            return self.session.execute(select(Phrase).where(Phrase.key == ref.parts[0])).scalar_one_or_none()
+            return self.session.execute(
+                select(Phrase).where(Phrase.key == ref.parts[0])
+            ).scalar_one_or_none()
         if ref.type == "centre":
             return self._centre()
         return self.session.get(Setting, ref.parts[0])
 
-    def payload(self, ref: Ref) -> Optional[dict[str, Any]]:
+    def payload(self, ref: Ref) -> dict[str, Any] | None:
         row = self.row(ref)
         return None if row is None else payload_of(ref, row)
 
-    def _centre(self) -> Optional[Centre]:
-        return self.session.execute(
-            select(Centre).options(selectinload(Centre.sources)).order_by(Centre.id)
-        ).scalars().first()
+    def _centre(self) -> Centre | None:
+        return (
+            self.session.execute(
+                select(Centre).options(selectinload(Centre.sources)).order_by(Centre.id)
+            )
+            .scalars()
+            .first()
+        )
 
     # ------------------------------------------------------------------ writing
 
@@ -216,7 +246,12 @@ class LiveContent:
         for ref in ordered:
             if ref.type == "entity" and ref.entity not in self.entities():
                 kind, key = ref.entity  # type: ignore[misc]
-                row = Entity(kind=kind, key=key, name=items[ref]["name"], description=items[ref]["description"])
+                row = Entity(
+                    kind=kind,
+                    key=key,
+                    name=items[ref]["name"],
+                    description=items[ref]["description"],
+                )
                 self.session.add(row)
                 self.entities()[(kind, key)] = row
         self.session.flush()
@@ -238,7 +273,7 @@ class LiveContent:
             raise ContentError(f"{ref}: {kind} {key!r} is not published")
         return row
 
-    def _write_source(self, ref: Ref, row: Optional[Source], p: Mapping[str, Any]) -> Source:
+    def _write_source(self, ref: Ref, row: Source | None, p: Mapping[str, Any]) -> Source:
         if row is None:
             row = Source(key=ref.parts[0])
             self.session.add(row)
@@ -260,7 +295,7 @@ class LiveContent:
         row.sources = self._source_rows(ref, p["sources"])
         return row
 
-    def _write_answer(self, ref: Ref, row: Optional[Answer], p: Mapping[str, Any]) -> Answer:
+    def _write_answer(self, ref: Ref, row: Answer | None, p: Mapping[str, Any]) -> Answer:
         if row is None:
             entity = self._entity_row(ref, *ref.entity) if ref.entity else None
             row = Answer(intent=ref.parts[0], entity=entity)
@@ -268,14 +303,14 @@ class LiveContent:
         row.text, row.sources = p["text"], self._source_rows(ref, p["sources"])
         return row
 
-    def _write_phrase(self, ref: Ref, row: Optional[Phrase], p: Mapping[str, Any]) -> Phrase:
+    def _write_phrase(self, ref: Ref, row: Phrase | None, p: Mapping[str, Any]) -> Phrase:
         if row is None:
             row = Phrase(key=ref.parts[0])
             self.session.add(row)
         row.text, row.sources = p["text"], self._source_rows(ref, p["sources"])
         return row
 
-    def _write_centre(self, ref: Ref, row: Optional[Centre], p: Mapping[str, Any]) -> Centre:
+    def _write_centre(self, ref: Ref, row: Centre | None, p: Mapping[str, Any]) -> Centre:
         if row is None:
             row = Centre()
             self.session.add(row)
@@ -284,7 +319,7 @@ class LiveContent:
         row.sources = self._source_rows(ref, p["sources"])
         return row
 
-    def _write_setting(self, ref: Ref, row: Optional[Setting], p: Mapping[str, Any]) -> Setting:
+    def _write_setting(self, ref: Ref, row: Setting | None, p: Mapping[str, Any]) -> Setting:
         if row is None:
             row = Setting(key=ref.parts[0])
             self.session.add(row)

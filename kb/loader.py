@@ -9,11 +9,13 @@ Seed content is reviewed in the repository before it ships, so it loads as publi
 item the loader writes gets a version by ``seed`` in the history (:mod:`kb.review`), and
 items that have no history yet get a baseline version.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any
 
 import yaml
 from sqlalchemy.orm import Session
@@ -25,7 +27,15 @@ from kb.models import KINDS
 from kb.payloads import check_synonym_clashes, known_in, normalise
 from kb.revisions import Change, payload_hash
 
-__all__ = ["CONTENT_DIR", "Content", "ContentError", "LoadReport", "load_content", "payload_hash", "read_content"]
+__all__ = [
+    "CONTENT_DIR",
+    "Content",
+    "ContentError",
+    "LoadReport",
+    "load_content",
+    "payload_hash",
+    "read_content",
+]
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 SEED_AUTHOR = "seed"
@@ -56,7 +66,7 @@ class Content:
         return {ref.entity: p for ref, p in self._of("entity")}  # type: ignore[misc]
 
     @property
-    def answers(self) -> dict[tuple[str, Optional[tuple[str, str]]], dict[str, Any]]:
+    def answers(self) -> dict[tuple[str, tuple[str, str] | None], dict[str, Any]]:
         return {(ref.parts[0], ref.entity): p for ref, p in self._of("answer")}
 
     @property
@@ -64,7 +74,7 @@ class Content:
         return {ref.parts[0]: p for ref, p in self._of("phrase")}
 
     @property
-    def centre(self) -> Optional[dict[str, Any]]:
+    def centre(self) -> dict[str, Any] | None:
         return self.items.get(Ref("centre"))
 
     @property
@@ -91,7 +101,9 @@ class _Records:
         except ContentError as exc:
             raise ContentError(f"{where}: {exc}") from exc
         if ref in self.raw:
-            raise ContentError(f"{where}: missing or duplicate id ({ref} is already defined in {self.raw[ref][0]})")
+            raise ContentError(
+                f"{where}: missing or duplicate id ({ref} is already defined in {self.raw[ref][0]})"
+            )
         self.raw[ref] = (where, dict(raw))
 
 
@@ -103,12 +115,17 @@ def _entity_records(records: _Records, filename: str, kind: str, item: Mapping[s
     raw = {k: v for k, v in item.items() if k not in ("id", "answers")}
     related = raw.get("related")
     if isinstance(related, Mapping):
-        raw["related"] = [f"{rel_kind}:{rel_key}" for rel_kind, keys in related.items() for rel_key in keys or []]
+        raw["related"] = [
+            f"{rel_kind}:{rel_key}" for rel_kind, keys in related.items() for rel_key in keys or []
+        ]
     records.add(f"entity:{kind}:{key}", where, raw)
     for answer in item.get("answers") or []:
         intent = answer.get("intent")
-        records.add(f"answer:{intent}:{kind}:{key}", f"{where}: answer {intent!r}",
-                    {k: v for k, v in answer.items() if k != "intent"})
+        records.add(
+            f"answer:{intent}:{kind}:{key}",
+            f"{where}: answer {intent!r}",
+            {k: v for k, v in answer.items() if k != "intent"},
+        )
 
 
 def read_content(content_dir: Path = CONTENT_DIR) -> Content:
@@ -129,8 +146,11 @@ def read_content(content_dir: Path = CONTENT_DIR) -> Content:
             _entity_records(records, f"entities/{path.name}", kind, item)
     for item in (_yaml(content_dir / "answers.yml") or {}).get("answers", []):
         intent = item.get("intent")
-        records.add(f"answer:{intent}", f"answers.yml: answer {intent!r}",
-                    {k: v for k, v in item.items() if k != "intent"})
+        records.add(
+            f"answer:{intent}",
+            f"answers.yml: answer {intent!r}",
+            {k: v for k, v in item.items() if k != "intent"},
+        )
     phrases_file = content_dir / "phrases.yml"
     phrases = (_yaml(phrases_file) or {}).get("phrases", {}) if phrases_file.exists() else {}
     for key, item in phrases.items():
@@ -163,7 +183,11 @@ class LoadReport:
     kept_staff_edits: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        kept = f"; kept {len(self.kept_staff_edits)} staff-edited: {', '.join(self.kept_staff_edits)}" if self.kept_staff_edits else ""
+        kept = (
+            f"; kept {len(self.kept_staff_edits)} staff-edited: {', '.join(self.kept_staff_edits)}"
+            if self.kept_staff_edits
+            else ""
+        )
         return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}{kept}"
 
 
@@ -195,6 +219,8 @@ def load_content(session: Session, content: Content, force: bool = False) -> Loa
     previous = {ref: payload_of(ref, rows[ref]) if ref in rows else None for ref in to_write}
     for ref, row in live.write(to_write).items():
         row.seed_hash = payload_hash(to_write[ref])
-        revisions.record_published(session, ref, to_write[ref], Change(SEED_AUTHOR, "seed"), previous[ref])
+        revisions.record_published(
+            session, ref, to_write[ref], Change(SEED_AUTHOR, "seed"), previous[ref]
+        )
     session.flush()
     return report

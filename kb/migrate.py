@@ -3,6 +3,7 @@
 ``python -m kb upgrade`` brings any database (SQLite or PostgreSQL) to the current schema;
 ``python -m kb revision -m "..."`` autogenerates a new migration after a model change.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -12,10 +12,10 @@ Rows loaded from the seed YAML keep ``seed_hash``: the hash of the seed payload 
 into them. If the row's current payload no longer hashes to it, staff edited the row, and the
 seed loader leaves it alone unless forced (see :mod:`kb.loader`).
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Optional
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     Column,
@@ -39,7 +39,14 @@ KINDS: tuple[str, ...] = ("antibody", "syndrome", "symptom", "cancer", "test", "
 RISK_GROUPS: tuple[str, ...] = ("high", "intermediate", "lower", "unclassified")
 TARGETS: tuple[str, ...] = ("intracellular", "cell_surface")
 #: Review states of a revision; the first three are "open" (not yet decided).
-REVISION_STATES: tuple[str, ...] = ("draft", "in_review", "approved", "published", "superseded", "rejected")
+REVISION_STATES: tuple[str, ...] = (
+    "draft",
+    "in_review",
+    "approved",
+    "published",
+    "superseded",
+    "rejected",
+)
 OPEN_STATES: tuple[str, ...] = ("draft", "in_review", "approved")
 _OPEN_SQL = "status IN (" + ", ".join(f"'{state}'" for state in OPEN_STATES) + ")"
 #: How a revision came about.
@@ -47,7 +54,7 @@ REVISION_ACTIONS: tuple[str, ...] = ("edit", "import", "rollback", "seed", "base
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 entity_source = Table(
@@ -120,7 +127,7 @@ class Entity(Base):
         cascade="all, delete-orphan",
     )
 
-    def related(self, kind: str) -> list["Entity"]:
+    def related(self, kind: str) -> list[Entity]:
         """Linked entities of one kind, in the order the seed content listed them."""
         return [link.target_entity for link in self.links if link.target_entity.kind == kind]
 
@@ -166,7 +173,7 @@ class Answer(Base):
     seed_hash = Column(String(64))
     updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
 
-    entity: Optional[Entity] = relationship(Entity)
+    entity: Entity | None = relationship(Entity)
     sources = relationship(Source, secondary=answer_source, order_by=Source.key)
 
 
@@ -264,10 +271,20 @@ class Revision(Base):
     __table_args__ = (
         UniqueConstraint("item_ref", "version", name="uq_revision_item_version"),
         # the workflow's invariants, held by the database even if two staff act at once
-        Index("uq_revision_one_published", "item_ref", unique=True,
-              sqlite_where=text("status = 'published'"), postgresql_where=text("status = 'published'")),
-        Index("uq_revision_one_open", "item_ref", unique=True,
-              sqlite_where=text(_OPEN_SQL), postgresql_where=text(_OPEN_SQL)),
+        Index(
+            "uq_revision_one_published",
+            "item_ref",
+            unique=True,
+            sqlite_where=text("status = 'published'"),
+            postgresql_where=text("status = 'published'"),
+        ),
+        Index(
+            "uq_revision_one_open",
+            "item_ref",
+            unique=True,
+            sqlite_where=text(_OPEN_SQL),
+            postgresql_where=text(_OPEN_SQL),
+        ),
     )
 
     id = Column(Integer, primary_key=True)

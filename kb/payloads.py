@@ -9,16 +9,29 @@ Fields arrive in *record* form — what a person writes in a file: ``related`` i
 ``kind:key`` strings. Payloads (:mod:`kb.items`) keep links as ``[kind, key]`` pairs, the
 form the seed loader hashes; :func:`to_record` converts back.
 """
+
 from __future__ import annotations
 
 import string
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any
 
 from kb.errors import ContentError
 from kb.items import Ref, entity_ref
-from kb.models import KINDS, RISK_GROUPS, TARGETS, Answer, Centre, Entity, Phrase, Setting, Source, Synonym
+from kb.models import (
+    KINDS,
+    RISK_GROUPS,
+    TARGETS,
+    Answer,
+    Centre,
+    Entity,
+    Phrase,
+    Setting,
+    Source,
+    Synonym,
+)
 
 #: Longest text a patient should have to read in one piece (any Text column).
 MAX_TEXT = 4000
@@ -40,7 +53,11 @@ class Field:
 
 
 FIELDS: dict[str, tuple[Field, ...]] = {
-    "source": (Field("short", required=True), Field("citation", required=True, collapse=True), Field("url")),
+    "source": (
+        Field("short", required=True),
+        Field("citation", required=True, collapse=True),
+        Field("url"),
+    ),
     "entity": (
         Field("name", required=True),
         Field("description", required=True),
@@ -60,10 +77,17 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "setting": (Field("value", required=True),),
 }
 _MODELS: dict[str, Any] = {
-    "source": Source, "entity": Entity, "answer": Answer, "phrase": Phrase, "centre": Centre, "setting": Setting,
+    "source": Source,
+    "entity": Entity,
+    "answer": Answer,
+    "phrase": Phrase,
+    "centre": Centre,
+    "setting": Setting,
 }
 #: Every field name of any type, in the column order of CSV exports.
-ALL_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f.name for fields in FIELDS.values() for f in fields))
+ALL_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys(f.name for fields in FIELDS.values() for f in fields)
+)
 
 
 def limit(item_type: str, field_name: str) -> int:
@@ -85,12 +109,18 @@ def normalise(ref: Ref, raw: Mapping[str, Any], where: str, known: Known) -> dic
     fields = FIELDS[ref.type]
     unknown = sorted(set(raw) - {f.name for f in fields})
     if unknown:
-        raise ContentError(f"{where}: unknown field(s) {unknown}; a {ref.type} has "
-                           f"{', '.join(f.name for f in fields)}")
+        raise ContentError(
+            f"{where}: unknown field(s) {unknown}; a {ref.type} has "
+            f"{', '.join(f.name for f in fields)}"
+        )
     if ref.entity and ref.type == "answer" and not known(entity_ref(*ref.entity)):
         raise ContentError(f"{where}: {ref.entity[0]} {ref.entity[1]!r} is not in the content")
     payload = {f.name: _VALUE[f.kind](ref, f, raw.get(f.name), where, known) for f in fields}
-    if ref.type == "entity" and ref.parts[0] != "antibody" and (payload["risk_group"] or payload["target"]):
+    if (
+        ref.type == "entity"
+        and ref.parts[0] != "antibody"
+        and (payload["risk_group"] or payload["target"])
+    ):
         raise ContentError(f"{where}: only antibodies have a risk_group or target")
     if ref.type == "phrase":
         _check_placeholders(payload["text"], where)
@@ -134,13 +164,15 @@ def check_synonym_clashes(
         mine = [r for r in refs if r in changed]
         if mine:
             others = ", ".join(str(r) for r in refs if r != mine[0])
-            raise ContentError(f"{changed[mine[0]]}: duplicate synonym {form!r}: also used by {others}")
+            raise ContentError(
+                f"{changed[mine[0]]}: duplicate synonym {form!r}: also used by {others}"
+            )
 
 
 # --------------------------------------------------------------------------- field values
 
 
-def _text(ref: Ref, field: Field, value: Any, where: str, known: Known) -> Optional[str]:
+def _text(ref: Ref, field: Field, value: Any, where: str, known: Known) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)  # e.g. an unquoted emergency number in YAML
     if value is not None and not isinstance(value, str):
@@ -154,11 +186,13 @@ def _text(ref: Ref, field: Field, value: Any, where: str, known: Known) -> Optio
     return text
 
 
-def _choice(ref: Ref, field: Field, value: Any, where: str, known: Known) -> Optional[str]:
+def _choice(ref: Ref, field: Field, value: Any, where: str, known: Known) -> str | None:
     if value in (None, ""):
         return None
     if value not in field.choices:
-        raise ContentError(f"{where}: {field.name} {value!r} is not one of {', '.join(field.choices)}")
+        raise ContentError(
+            f"{where}: {field.name} {value!r} is not one of {', '.join(field.choices)}"
+        )
     return str(value)
 
 
@@ -189,7 +223,9 @@ def _links(ref: Ref, field: Field, value: Any, where: str, known: Known) -> list
     for item in _list(field, value, where):
         kind, _, key = str(item).partition(":")
         if kind not in KINDS or not key:
-            raise ContentError(f"{where}: related {item!r} must be written kind:id with a kind of {', '.join(KINDS)}")
+            raise ContentError(
+                f"{where}: related {item!r} must be written kind:id with a kind of {', '.join(KINDS)}"
+            )
         if not known(entity_ref(kind, key)):
             raise ContentError(f"{where}: related {kind} {key!r} is not in the content")
         if [kind, key] in links:
@@ -212,7 +248,11 @@ def _sources(ref: Ref, field: Field, value: Any, where: str, known: Known) -> li
 
 
 _VALUE: dict[str, Callable[[Ref, Field, Any, str, Known], Any]] = {
-    "text": _text, "choice": _choice, "synonyms": _synonyms, "links": _links, "sources": _sources,
+    "text": _text,
+    "choice": _choice,
+    "synonyms": _synonyms,
+    "links": _links,
+    "sources": _sources,
 }
 
 
@@ -228,8 +268,10 @@ def _check_placeholders(text: str, where: str) -> None:
         raise ContentError(f"{where}: 'text' has a broken {{placeholder}}: {exc}") from exc
     unknown = sorted(n for n in names if n not in PHRASE_PLACEHOLDERS)
     if unknown:
-        raise ContentError(f"{where}: unknown placeholder(s) {unknown}; phrases may use "
-                           f"{', '.join(sorted(PHRASE_PLACEHOLDERS))}")
+        raise ContentError(
+            f"{where}: unknown placeholder(s) {unknown}; phrases may use "
+            f"{', '.join(sorted(PHRASE_PLACEHOLDERS))}"
+        )
 
 
 def merged_view(*layers: Mapping[Ref, Mapping[str, Any]]) -> dict[Ref, Mapping[str, Any]]:

@@ -26,10 +26,12 @@ Rules (:class:`~kb.errors.ReviewError` when broken):
 * seed content is reviewed in the repository before it ships; the loader records it as
   published by ``seed``. ``seed`` and ``unknown`` are not staff names.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -45,13 +47,15 @@ RESERVED_USERS: frozenset[str] = frozenset({"seed", "unknown"})
 MAX_USER = 64
 
 
-def check_user(user: Optional[str]) -> str:
+def check_user(user: str | None) -> str:
     """The staff member's name, or a :class:`ReviewError` saying how to give one."""
     name = (user or "").strip()
     if not name:
         raise ReviewError("who are you? give --user NAME or set PNS_KB_USER")
     if name.lower() in RESERVED_USERS:
-        raise ReviewError(f"{name!r} is reserved for content not written by staff; use your own name")
+        raise ReviewError(
+            f"{name!r} is reserved for content not written by staff; use your own name"
+        )
     if len(name) > MAX_USER:
         raise ReviewError(f"user name longer than {MAX_USER} characters")
     return name
@@ -62,7 +66,9 @@ def _open(session: Session, ref: Ref, states: Sequence[str], doing: str) -> Revi
     if revision is None:
         raise ReviewError(f"{ref}: nothing to {doing}: no open change (edit or import one first)")
     if revision.status not in states:
-        raise ReviewError(f"{ref}: cannot {doing} v{revision.version}: it is {revision.status.replace('_', ' ')}")
+        raise ReviewError(
+            f"{ref}: cannot {doing} v{revision.version}: it is {revision.status.replace('_', ' ')}"
+        )
     return revision
 
 
@@ -70,8 +76,12 @@ def _open(session: Session, ref: Ref, states: Sequence[str], doing: str) -> Revi
 
 
 def save_draft(
-    session: Session, ref: Ref, item: Mapping[str, Any], change: Change, live: Optional[LiveContent] = None
-) -> Optional[Revision]:
+    session: Session,
+    ref: Ref,
+    item: Mapping[str, Any],
+    change: Change,
+    live: LiveContent | None = None,
+) -> Revision | None:
     """Record ``item`` as a draft of ``ref``; None if it equals what is already there."""
     check_user(change.author)
     live = live or LiveContent(session)
@@ -114,22 +124,29 @@ def approve(session: Session, ref: Ref, user: str) -> Revision:
 def reject(session: Session, ref: Ref, user: str, message: str) -> Revision:
     """Close an open change without publishing it (an author may withdraw their own)."""
     revision = _open(session, ref, ("draft", "in_review", "approved"), "reject")
-    revision.status, revision.reviewed_by, revision.reviewed_at = "rejected", check_user(user), revisions.now()
+    revision.status, revision.reviewed_by, revision.reviewed_at = (
+        "rejected",
+        check_user(user),
+        revisions.now(),
+    )
     revision.message = "\n".join(filter(None, [revision.message, f"rejected: {message}"]))
     return revision
 
 
 def _check_reviewer(ref: Ref, revision: Revision, user: str, doing: str) -> None:
     if revision.author.casefold() == user.casefold():  # "Alice" is still alice
-        raise ReviewError(f"{ref}: {user} wrote v{revision.version}; a reviewer other than the author "
-                          f"must {doing} it")
+        raise ReviewError(
+            f"{ref}: {user} wrote v{revision.version}; a reviewer other than the author "
+            f"must {doing} it"
+        )
 
 
 # --------------------------------------------------------------------------- going live
 
 
-def _check_publishable(live: LiveContent, batch: Mapping[Ref, Mapping[str, Any]],
-                       where: Mapping[Ref, str]) -> None:
+def _check_publishable(
+    live: LiveContent, batch: Mapping[Ref, Mapping[str, Any]], where: Mapping[Ref, str]
+) -> None:
     """References resolve and synonyms stay unique once ``batch`` is live."""
     view = merged_view(live.items(), batch)
     known = known_in(view)
@@ -148,8 +165,10 @@ def publish(session: Session, refs: Iterable[Ref], user: str) -> list[Revision]:
         _check_reviewer(ref, revision, user, "publish")
         current = revisions.published(session, ref)
         if (current.version if current else None) != revision.base_version:
-            raise ReviewError(f"{ref}: v{revision.version} was made against v{revision.base_version}, but "
-                              f"v{current.version if current else '?'} went live since; edit it again")
+            raise ReviewError(
+                f"{ref}: v{revision.version} was made against v{revision.base_version}, but "
+                f"v{current.version if current else '?'} went live since; edit it again"
+            )
         chosen[ref] = revision
     batch = {ref: revisions.payload(r) for ref, r in chosen.items()}
     _check_publishable(live, batch, {ref: f"{ref} v{r.version}" for ref, r in chosen.items()})
@@ -168,15 +187,19 @@ def publish(session: Session, refs: Iterable[Ref], user: str) -> list[Revision]:
     return list(chosen.values())
 
 
-def rollback(session: Session, ref: Ref, number: int, user: str, message: Optional[str] = None) -> Revision:
+def rollback(
+    session: Session, ref: Ref, number: int, user: str, message: str | None = None
+) -> Revision:
     """Make version ``number`` (published before) live again, as a new version."""
     user = check_user(user)
     target = revisions.version(session, ref, number)
     if target is None:
         raise ContentError(f"{ref}: there is no version {number} (see `history {ref}`)")
     if target.published_at is None:
-        raise ReviewError(f"{ref}: v{number} was never published, so it was never reviewed; "
-                          f"edit it as a draft instead")
+        raise ReviewError(
+            f"{ref}: v{number} was never published, so it was never reviewed; "
+            f"edit it as a draft instead"
+        )
     current = revisions.published(session, ref)
     if current is not None and current.version == number:
         raise ReviewError(f"{ref}: v{number} is already the published version")
@@ -186,7 +209,9 @@ def rollback(session: Session, ref: Ref, number: int, user: str, message: Option
     previous = live.payload(ref)
     live.write({ref: item})
     change = Change(user, "rollback", message or f"rollback to v{number}")
-    return revisions.record_published(session, ref, item, change, previous, reviewed_by=target.reviewed_by)
+    return revisions.record_published(
+        session, ref, item, change, previous, reviewed_by=target.reviewed_by
+    )
 
 
 # --------------------------------------------------------------------------- status
@@ -198,8 +223,8 @@ class ItemStatus:
 
     ref: Ref
     live: bool
-    published: Optional[Revision] = None
-    open: Optional[Revision] = None
+    published: Revision | None = None
+    open: Revision | None = None
 
     @property
     def state(self) -> str:
@@ -213,7 +238,9 @@ class ItemStatus:
         if self.live:
             parts.append(f"published v{self.published.version}" if self.published else "published")
         if self.open is not None:
-            parts.append(f"{self.open.status.replace('_', ' ')} v{self.open.version} by {self.open.author}")
+            parts.append(
+                f"{self.open.status.replace('_', ' ')} v{self.open.version} by {self.open.author}"
+            )
         return ", ".join(parts) or "missing"
 
 
@@ -224,7 +251,7 @@ class Overview:
     items: dict[Ref, ItemStatus] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, session: Session) -> "Overview":
+    def load(cls, session: Session) -> Overview:
         live = set(LiveContent(session).rows())
         published = revisions.published_revisions(session)
         pending = revisions.open_revisions(session)

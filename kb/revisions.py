@@ -5,14 +5,16 @@ Every change to an item — a staff edit or import, a rollback, a seed load — 
 unified diff against the version it was made from. The workflow rules that move revisions
 between states live in :mod:`kb.review`; this module only records and reads.
 """
+
 from __future__ import annotations
 
 import difflib
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 import yaml
 from sqlalchemy import func, select
@@ -24,7 +26,7 @@ from kb.payloads import to_record
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def dump_payload(payload: Mapping[str, Any]) -> str:
@@ -60,57 +62,68 @@ def to_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def render(ref: Ref, item: Optional[Mapping[str, Any]]) -> str:
+def render(ref: Ref, item: Mapping[str, Any] | None) -> str:
     """An item as staff read it in ``show``, ``$EDITOR`` and diffs (empty if it has none)."""
     return "" if item is None else to_yaml(to_record(ref, item))
 
 
-def make_diff(ref: Ref, old: Optional[Mapping[str, Any]], new: Optional[Mapping[str, Any]],
-              old_label: str, new_label: str) -> str:
+def make_diff(
+    ref: Ref,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    old_label: str,
+    new_label: str,
+) -> str:
     lines = difflib.unified_diff(
-        render(ref, old).splitlines(keepends=True), render(ref, new).splitlines(keepends=True),
-        fromfile=f"{ref} {old_label}", tofile=f"{ref} {new_label}",
+        render(ref, old).splitlines(keepends=True),
+        render(ref, new).splitlines(keepends=True),
+        fromfile=f"{ref} {old_label}",
+        tofile=f"{ref} {new_label}",
     )
     return "".join(lines)
 
 
-def pending_diff(ref: Ref, live: Optional[Mapping[str, Any]], pending: Revision) -> str:
+def pending_diff(ref: Ref, live: Mapping[str, Any] | None, pending: Revision) -> str:
     """What publishing the open change ``pending`` would change in the live item."""
-    return make_diff(ref, live, payload(pending), "published", f"v{pending.version} ({pending.status})")
+    return make_diff(
+        ref, live, payload(pending), "published", f"v{pending.version} ({pending.status})"
+    )
 
 
-def when(moment: Optional[datetime]) -> str:
+def when(moment: datetime | None) -> str:
     """A stored time in UTC, whatever the database gave back (SQLite drops the zone)."""
     if moment is None:
         return "-"
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 # --------------------------------------------------------------------------- queries
 
 
 def versions(session: Session, ref: Ref) -> list[Revision]:
-    return list(session.execute(
-        select(Revision).where(Revision.item_ref == str(ref)).order_by(Revision.version)
-    ).scalars())
+    return list(
+        session.execute(
+            select(Revision).where(Revision.item_ref == str(ref)).order_by(Revision.version)
+        ).scalars()
+    )
 
 
-def version(session: Session, ref: Ref, number: int) -> Optional[Revision]:
+def version(session: Session, ref: Ref, number: int) -> Revision | None:
     return session.execute(
         select(Revision).where(Revision.item_ref == str(ref), Revision.version == number)
     ).scalar_one_or_none()
 
 
-def published(session: Session, ref: Ref) -> Optional[Revision]:
+def published(session: Session, ref: Ref) -> Revision | None:
     """The revision whose payload is live, if the item has a recorded history."""
     return session.execute(
         select(Revision).where(Revision.item_ref == str(ref), Revision.status == "published")
     ).scalar_one_or_none()
 
 
-def open_revision(session: Session, ref: Ref) -> Optional[Revision]:
+def open_revision(session: Session, ref: Ref) -> Revision | None:
     """The undecided change of an item (draft, in review or approved), if any."""
     return session.execute(
         select(Revision).where(Revision.item_ref == str(ref), Revision.status.in_(OPEN_STATES))
@@ -142,7 +155,7 @@ class Change:
 
     author: str
     action: str
-    message: Optional[str] = None
+    message: str | None = None
 
 
 def record(
@@ -151,16 +164,23 @@ def record(
     item: Mapping[str, Any],
     change: Change,
     status: str,
-    parent: Optional[Mapping[str, Any]],
+    parent: Mapping[str, Any] | None,
     parent_label: str,
-    base_version: Optional[int],
+    base_version: int | None,
 ) -> Revision:
     """Store a new version of ``ref``; its diff is taken against ``parent``."""
     number = last_version(session, ref) + 1
     revision = Revision(
-        item_ref=str(ref), version=number, status=status, action=change.action,
-        payload=dump_payload(item), diff=make_diff(ref, parent, item, parent_label, f"v{number}"),
-        base_version=base_version, message=change.message, author=change.author, created_at=now(),
+        item_ref=str(ref),
+        version=number,
+        status=status,
+        action=change.action,
+        payload=dump_payload(item),
+        diff=make_diff(ref, parent, item, parent_label, f"v{number}"),
+        base_version=base_version,
+        message=change.message,
+        author=change.author,
+        created_at=now(),
     )
     session.add(revision)
     session.flush()
@@ -168,8 +188,12 @@ def record(
 
 
 def record_published(
-    session: Session, ref: Ref, item: Mapping[str, Any], change: Change,
-    previous: Optional[Mapping[str, Any]], reviewed_by: Optional[str] = None,
+    session: Session,
+    ref: Ref,
+    item: Mapping[str, Any],
+    change: Change,
+    previous: Mapping[str, Any] | None,
+    reviewed_by: str | None = None,
 ) -> Revision:
     """Record a version that is already live (seed loads, rollbacks, publishing a baseline)."""
     current = published(session, ref)
@@ -177,8 +201,16 @@ def record_published(
     if current is not None:
         current.status = "superseded"
         session.flush()
-    revision = record(session, ref, item, change, "published", previous, label,
-                      current.version if current else None)
+    revision = record(
+        session,
+        ref,
+        item,
+        change,
+        "published",
+        previous,
+        label,
+        current.version if current else None,
+    )
     revision.reviewed_by = reviewed_by
     revision.published_by, revision.published_at = change.author, revision.created_at
     return revision

@@ -5,10 +5,12 @@ edited directly, content from before a rule existed) and what is *missing*: cont
 :mod:`kb.contract` without an entry, knowledge intents without a general answer, phrases the
 composer needs. Open changes are checked too, so reviewers see problems before publishing.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -42,9 +44,18 @@ def _check(ref: Ref, item: Mapping[str, Any], label: str, known: Known) -> list[
 
 def missing(live: Mapping[Ref, Any]) -> list[Problem]:
     """Contract ids, knowledge intents, phrases, settings and the centre without an entry."""
-    wanted = [(entity_ref(kind, key), "contract id has no entry") for kind, keys in ENTITY_IDS.items() for key in keys]
-    wanted += [(Ref("answer", (intent,)), "knowledge intent has no general answer") for intent in KNOWLEDGE_INTENTS]
-    wanted += [(Ref("phrase", (key,)), "phrase used by the answers is missing") for key in PHRASE_KEYS]
+    wanted = [
+        (entity_ref(kind, key), "contract id has no entry")
+        for kind, keys in ENTITY_IDS.items()
+        for key in keys
+    ]
+    wanted += [
+        (Ref("answer", (intent,)), "knowledge intent has no general answer")
+        for intent in KNOWLEDGE_INTENTS
+    ]
+    wanted += [
+        (Ref("phrase", (key,)), "phrase used by the answers is missing") for key in PHRASE_KEYS
+    ]
     wanted += [(Ref("setting", (key,)), "setting is missing") for key in REQUIRED_SETTINGS]
     wanted += [(Ref("centre"), "the referral centre is missing")]
     return [Problem(str(ref), message) for ref, message in wanted if ref not in live]
@@ -57,17 +68,26 @@ def validate(session: Session) -> list[Problem]:
     problems = missing(live)
     for ref, item in live.items():
         problems += _check(ref, item, str(ref), known)
-    problems += [Problem(", ".join(str(r) for r in refs), f"duplicate synonym {form!r}")
-                 for form, refs in synonym_clashes(live).items()]
+    problems += [
+        Problem(", ".join(str(r) for r in refs), f"duplicate synonym {form!r}")
+        for form, refs in synonym_clashes(live).items()
+    ]
 
     published = revisions.published_revisions(session)
     for ref, item in live.items():
         revision = published.get(ref)
         if revision is None:
-            problems.append(Problem(str(ref), "no recorded version (changed outside the review workflow)"))
+            problems.append(
+                Problem(str(ref), "no recorded version (changed outside the review workflow)")
+            )
         elif revisions.payload(revision) != item:
-            problems.append(Problem(str(ref), f"live content differs from published v{revision.version} "
-                                              f"(changed outside the review workflow)"))
+            problems.append(
+                Problem(
+                    str(ref),
+                    f"live content differs from published v{revision.version} "
+                    f"(changed outside the review workflow)",
+                )
+            )
 
     pending = revisions.open_revisions(session)
     known_pending = known_in(live, pending)
@@ -77,6 +97,11 @@ def validate(session: Session) -> list[Problem]:
             problems.append(Problem(str(ref), f"{label}: {problem.message}"))
         current = published.get(ref)
         if (current.version if current else None) != revision.base_version:
-            problems.append(Problem(str(ref), f"{label} was made against v{revision.base_version}, but "
-                                              f"v{current.version if current else '?'} is live: edit it again"))
+            problems.append(
+                Problem(
+                    str(ref),
+                    f"{label} was made against v{revision.base_version}, but "
+                    f"v{current.version if current else '?'} is live: edit it again",
+                )
+            )
     return problems

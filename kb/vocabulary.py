@@ -3,6 +3,7 @@
 Reads the live entity tables, which hold only published content (:mod:`kb.review`): a
 synonym in a draft is not recognised until it is published and the pipeline rebuilt.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -13,13 +13,14 @@ How a misspelt word is compared with a KB word:
 Candidates are found through a deletion-neighbourhood index (the SymSpell idea), so a message
 is matched against thousands of patterns without comparing every pair.
 """
+
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Iterable, Optional, Sequence
 
 # Ordered rewrites; each makes two common spellings of the same sound identical.
 _SKELETON_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -106,7 +107,9 @@ class FuzzyMatcher:
         self._by_first: dict[str, list[int]] = defaultdict(list)
         self._neighbours: dict[str, set[str]] = defaultdict(set)
         for term in terms:
-            if not term.tokens or not any(len(skeleton(t)) >= MIN_SKELETON_LENGTH for t in term.tokens):
+            if not term.tokens or not any(
+                len(skeleton(t)) >= MIN_SKELETON_LENGTH for t in term.tokens
+            ):
                 continue  # nothing in it is long enough to be matched fuzzily
             self._terms.append(term)
             first = skeleton(term.tokens[0])
@@ -120,7 +123,7 @@ class FuzzyMatcher:
     def __len__(self) -> int:
         return len(self._terms)
 
-    def token_cost(self, word: str, term_word: str) -> Optional[float]:
+    def token_cost(self, word: str, term_word: str) -> float | None:
         """0 for the same norm, 0.5 for the same skeleton, the edit count within budget, else None."""
         if word == term_word:
             return 0.0
@@ -162,12 +165,18 @@ class FuzzyMatcher:
                 else:
                     if total == 0:
                         continue  # an exact match is the entity ruler's job
-                    if len(term.tokens) == 1 and total >= 1 and len(skeleton(term.tokens[0])) < MIN_SINGLE_WORD_LENGTH:
+                    if (
+                        len(term.tokens) == 1
+                        and total >= 1
+                        and len(skeleton(term.tokens[0])) < MIN_SINGLE_WORD_LENGTH
+                    ):
                         continue
                     found.append(FuzzyMatch(start, end, term.label, term.key, total))
         return found
 
-    def find(self, words: Sequence[str], existing: Iterable[tuple[int, int]] = ()) -> list[FuzzyMatch]:
+    def find(
+        self, words: Sequence[str], existing: Iterable[tuple[int, int]] = ()
+    ) -> list[FuzzyMatch]:
         """Non-overlapping fuzzy matches, longest first; ties between two entities are dropped.
 
         ``existing`` spans (exact entities) win over fuzzy matches that overlap them, unless
@@ -178,7 +187,11 @@ class FuzzyMatcher:
 
         def allowed(m: FuzzyMatch) -> bool:
             for s, e in spans:
-                if s < m.end and m.start < e and not (m.start <= s and e <= m.end and e - s < m.end - m.start):
+                if (
+                    s < m.end
+                    and m.start < e
+                    and not (m.start <= s and e <= m.end and e - s < m.end - m.start)
+                ):
                     return False
             return True
 
@@ -188,7 +201,8 @@ class FuzzyMatcher:
             if start in taken:
                 continue
             options = [
-                m for m in self.matches_at(words, start)
+                m
+                for m in self.matches_at(words, start)
                 if not taken & set(range(m.start, m.end)) and allowed(m)
             ]
             if not options:

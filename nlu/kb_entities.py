@@ -6,9 +6,10 @@ canonical id ("yo"), which the ruler keeps as the span's ``ent_id_``.
 Importing this module also registers the spaCy components of the project's pipeline: Rasa
 imports it (it is named in config.yml) before ``SpacyNLP`` loads the pipeline from disk.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Text
+from typing import TYPE_CHECKING, Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.extractors.spacy_entity_extractor import SpacyEntityExtractor
@@ -26,7 +27,7 @@ class KBEntityExtractor(SpacyEntityExtractor):
     """Entities found by the KB entity ruler, with the canonical id as value."""
 
     @staticmethod
-    def _extract_entities(doc: "Doc") -> List[Dict[Text, Any]]:
+    def _extract_entities(doc: Doc) -> list[dict[str, Any]]:
         return [
             {
                 "entity": ent.label_,

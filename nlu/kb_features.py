@@ -9,9 +9,11 @@ a feature — one per KB kind, on the tokens of the entity and for the whole mes
 The types come from the spaCy doc that ``SpacyNLP`` attaches to every message (entity ruler
 + fuzzy matcher), the same at training and at prediction time.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Type
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse
@@ -28,12 +30,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu import spacy_components  # noqa: F401  (the spaCy pipeline's factories)
 
-ENTITY_TYPES: Tuple[str, ...] = ("antibody", "cancer", "symptom", "syndrome", "test", "treatment")
+ENTITY_TYPES: tuple[str, ...] = ("antibody", "cancer", "symptom", "syndrome", "test", "treatment")
 
 
 def type_features(
-    token_spans: Sequence[Tuple[int, int]], entity_spans: Sequence[Tuple[int, int, str]]
-) -> Tuple[np.ndarray, np.ndarray]:
+    token_spans: Sequence[tuple[int, int]], entity_spans: Sequence[tuple[int, int, str]]
+) -> tuple[np.ndarray, np.ndarray]:
     """(tokens × types, 1 × types) indicator matrices: which tokens lie in an entity of a type."""
     sequence = np.zeros((len(token_spans), len(ENTITY_TYPES)))
     for start, end, label in entity_spans:
@@ -43,7 +45,11 @@ def type_features(
         for row, (t_start, t_end) in enumerate(token_spans):
             if t_start < end and start < t_end:
                 sequence[row, column] = 1.0
-    sentence = sequence.max(axis=0, keepdims=True) if len(token_spans) else np.zeros((1, len(ENTITY_TYPES)))
+    sentence = (
+        sequence.max(axis=0, keepdims=True)
+        if len(token_spans)
+        else np.zeros((1, len(ENTITY_TYPES)))
+    )
     return sequence, sentence
 
 
@@ -52,35 +58,35 @@ class KBEntityFeaturizer(SparseFeaturizer, GraphComponent):
     """Sparse features: KB entity type of each token, and the types present in the message."""
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [Tokenizer]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {**SparseFeaturizer.get_default_config()}
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         """Nothing to configure."""
 
-    def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
+    def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
         SparseFeaturizer.__init__(self, execution_context.node_name, config)
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "KBEntityFeaturizer":
+    ) -> KBEntityFeaturizer:
         return cls(config, execution_context)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             features = self._features(message)
             if features is not None:
@@ -88,12 +94,15 @@ class KBEntityFeaturizer(SparseFeaturizer, GraphComponent):
         return messages
 
     @staticmethod
-    def _features(message: Message) -> Optional[Tuple[scipy.sparse.coo_matrix, scipy.sparse.coo_matrix]]:
+    def _features(
+        message: Message,
+    ) -> tuple[scipy.sparse.coo_matrix, scipy.sparse.coo_matrix] | None:
         tokens = message.get(TOKENS_NAMES[TEXT])
         doc = message.get(SPACY_DOCS[TEXT])
         if not tokens or doc is None:
             return None
         sequence, sentence = type_features(
-            [(t.start, t.end) for t in tokens], [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            [(t.start, t.end) for t in tokens],
+            [(e.start_char, e.end_char, e.label_) for e in doc.ents],
         )
         return scipy.sparse.coo_matrix(sequence), scipy.sparse.coo_matrix(sentence)

@@ -7,10 +7,12 @@ place. Over-generation is harmless: a form no one writes never matches anything.
 
 All forms are lower-case and space-separated, like ``nlu.variants.normalise`` output.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # (subject, be, possessive, reflexive) for each person; first person is how staff write.
 PERSONS: tuple[tuple[str, str, str, str], ...] = (
@@ -111,7 +113,7 @@ TROUBLE_NOUNS = ("problems", "problem", "issues", "trouble", "difficulties")
 
 
 def trouble_variants(form: str) -> set[str]:
-    """"memory problems" → "problems with my memory"; "trouble walking" → "difficulty walking"."""
+    """ "memory problems" → "problems with my memory"; "trouble walking" → "difficulty walking"."""
     words = form.split()
     out = {form}
     if len(words) == 2 and words[1] in TROUBLE_NOUNS:
@@ -127,7 +129,7 @@ HEAD_NOUNS = ("syndrome", "disease", "disorder")
 
 
 def without_head_noun(form: str) -> set[str]:
-    """"stiff-person syndrome" → "stiff-person": patients drop the generic head noun.
+    """ "stiff-person syndrome" → "stiff-person": patients drop the generic head noun.
 
     Only when at least two words remain, so a single everyday word never becomes a name.
     """
@@ -157,9 +159,33 @@ def lay_forms(kind: str, form: str) -> set[str]:
 # ---------------------------------------------------------------- "my legs are weak"
 # Body parts patients name; a symptom listed for one member ("weak legs") holds for the group.
 BODY_GROUPS: dict[str, tuple[str, ...]] = {
-    "limbs": ("legs", "leg", "arms", "arm", "hands", "hand", "feet", "foot", "fingers", "finger",
-              "toes", "toe", "hips", "hip", "thighs", "thigh", "knees", "knee", "muscles", "muscle",
-              "shoulders", "body", "back", "neck", "jaw"),
+    "limbs": (
+        "legs",
+        "leg",
+        "arms",
+        "arm",
+        "hands",
+        "hand",
+        "feet",
+        "foot",
+        "fingers",
+        "finger",
+        "toes",
+        "toe",
+        "hips",
+        "hip",
+        "thighs",
+        "thigh",
+        "knees",
+        "knee",
+        "muscles",
+        "muscle",
+        "shoulders",
+        "body",
+        "back",
+        "neck",
+        "jaw",
+    ),
     "eyes": ("eyes", "eye"),
     "eyelids": ("eyelids", "eyelid", "lids", "lid"),
     "speech": ("speech", "words", "voice", "talking"),
@@ -195,23 +221,37 @@ def state_and_part(form: str) -> tuple[str, str] | None:
     return None
 
 
-def body_part_patterns(kind: str, key: str, states_by_group: dict[str, set[str]]) -> list[dict[str, Any]]:
+def body_part_patterns(
+    kind: str, key: str, states_by_group: dict[str, set[str]]
+) -> list[dict[str, Any]]:
     """Token patterns "<part> [links] <state>" and "<state> in [the] <part>" for one symptom."""
     patterns: list[dict[str, Any]] = []
     for group, states in sorted(states_by_group.items()):
         forms = sorted({f for s in states for f in verb_forms(s)})
         nouns = list(BODY_GROUPS[group])
-        patterns.append({"label": kind, "id": key, "pattern": [
-            {"NORM": {"IN": nouns}},
-            {"NORM": {"IN": LINK_WORDS}, "OP": "*"},
-            {"NORM": {"IN": forms}},
-        ]})
-        patterns.append({"label": kind, "id": key, "pattern": [
-            {"NORM": {"IN": sorted(states)}},
-            {"NORM": "in"},
-            {"NORM": {"IN": list(DETERMINERS)}, "OP": "?"},
-            {"NORM": {"IN": nouns}},
-        ]})
+        patterns.append(
+            {
+                "label": kind,
+                "id": key,
+                "pattern": [
+                    {"NORM": {"IN": nouns}},
+                    {"NORM": {"IN": LINK_WORDS}, "OP": "*"},
+                    {"NORM": {"IN": forms}},
+                ],
+            }
+        )
+        patterns.append(
+            {
+                "label": kind,
+                "id": key,
+                "pattern": [
+                    {"NORM": {"IN": sorted(states)}},
+                    {"NORM": "in"},
+                    {"NORM": {"IN": list(DETERMINERS)}, "OP": "?"},
+                    {"NORM": {"IN": nouns}},
+                ],
+            }
+        )
     return patterns
 
 

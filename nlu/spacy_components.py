@@ -13,9 +13,11 @@ Any process that loads the pipeline must import this module first (``nlu.kb_enti
 ``nlu.spacy_pipeline`` do), because spaCy looks factories up by name. (No ``from __future__
 import annotations`` here: spaCy validates factory signatures from real type objects.)
 """
+
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
@@ -25,16 +27,25 @@ from nlu.fuzzy import FuzzyMatcher, Term
 
 # Clitics the English tokenizer splits off but leaves with a different norm than the full word.
 _SUBJECT_IS = {"he", "she", "it", "that", "there", "what", "who", "where", "here"}
-_NORM_AFTER: dict[tuple[Optional[str], str], str] = {
+_NORM_AFTER: dict[tuple[str | None, str], str] = {
     ("i", "m"): "am",
     ("i", "'m"): "am",
 }
 # British and American spellings patients mix freely.
 _SPELLING = {
-    "tumour": "tumor", "tumours": "tumors", "behaviour": "behavior", "behaviours": "behaviors",
-    "diarrhoea": "diarrhea", "oesophagus": "esophagus", "anaemia": "anemia",
-    "gynaecological": "gynecological", "paralysed": "paralyzed", "centre": "center",
-    "haemorrhage": "hemorrhage", "programme": "program", "disorientated": "disoriented",
+    "tumour": "tumor",
+    "tumours": "tumors",
+    "behaviour": "behavior",
+    "behaviours": "behaviors",
+    "diarrhoea": "diarrhea",
+    "oesophagus": "esophagus",
+    "anaemia": "anemia",
+    "gynaecological": "gynecological",
+    "paralysed": "paralyzed",
+    "centre": "center",
+    "haemorrhage": "hemorrhage",
+    "programme": "program",
+    "disorientated": "disoriented",
 }
 # Correct everyday words one edit away from a KB word; never read them as typos.
 PROTECTED_WORDS = frozenset(
@@ -47,7 +58,7 @@ PROTECTED_WORDS = frozenset(
 )
 
 
-def norm_of(previous: Optional[str], text: str, norm: str) -> str:
+def norm_of(previous: str | None, text: str, norm: str) -> str:
     """The norm the ruler compares, from spaCy's own ``norm`` (which already maps n't/nt→not,
     ca→can, 're→are): fix "im" and "she's"/"shes", curly apostrophes and UK/US spellings."""
     low = norm.lower().replace("\u2019", "'")
@@ -67,7 +78,7 @@ class Normalizer:
     """Set ``token.norm_`` (see ``norm_of``); runs on pattern texts too, so both sides agree."""
 
     def __call__(self, doc: Doc) -> Doc:
-        previous: Optional[str] = None
+        previous: str | None = None
         for token in doc:
             token.norm_ = norm_of(previous, token.text, token.norm_)
             previous = token.lower_.replace("\u2019", "'")
@@ -92,18 +103,21 @@ class FuzzyEntityMatcher:
     def __init__(self, nlp: Language) -> None:
         self._nlp = nlp
         self._phrases: list[dict[str, str]] = []
-        self._matcher: Optional[FuzzyMatcher] = None
+        self._matcher: FuzzyMatcher | None = None
 
     def set_terms(self, phrases: Iterable[dict[str, str]]) -> None:
         """``phrases``: entity-ruler style dicts (label, pattern text, id)."""
-        self._phrases = [{"label": p["label"], "pattern": p["pattern"], "id": p["id"]} for p in phrases]
+        self._phrases = [
+            {"label": p["label"], "pattern": p["pattern"], "id": p["id"]} for p in phrases
+        ]
         self._matcher = None
 
     def _build(self) -> FuzzyMatcher:
         with self._nlp.select_pipes(enable=["pns_normalizer"]):
             docs = self._nlp.pipe(p["pattern"] for p in self._phrases)
             terms = [
-                Term(p["label"], p["id"], tuple(t.norm_ for t in doc)) for p, doc in zip(self._phrases, docs)
+                Term(p["label"], p["id"], tuple(t.norm_ for t in doc))
+                for p, doc in zip(self._phrases, docs)
             ]
         return FuzzyMatcher(terms, protected=set(STOP_WORDS) | PROTECTED_WORDS)
 
@@ -113,7 +127,9 @@ class FuzzyEntityMatcher:
         found = self._matcher.find([t.norm_ for t in doc], [(e.start, e.end) for e in doc.ents])
         if found:
             new = [Span(doc, m.start, m.end, label=m.label, span_id=m.key) for m in found]
-            kept = [e for e in doc.ents if not any(n.start <= e.start and e.end <= n.end for n in new)]
+            kept = [
+                e for e in doc.ents if not any(n.start <= e.start and e.end <= n.end for n in new)
+            ]
             doc.ents = sorted(kept + new, key=lambda s: s.start)
         return doc
 

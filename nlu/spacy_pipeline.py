@@ -9,14 +9,16 @@ span convention. Rebuild after staff add a synonym: ``make build`` (``python -m 
 The build is skipped when the pipeline on disk was made from the same patterns (hash in
 ``pns_vocabulary.sha256``), so repeated runs are instant.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import spacy
 

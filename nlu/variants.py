@@ -5,12 +5,14 @@ Patients write "anti-Yo", "anti yo", "antiYo", "Yo antibody" and lab reports "PC
 should only have to enter one or two of them as synonyms. Matching is case-insensitive (the
 entity ruler compares lower-cased tokens), so forms here are lower-case.
 """
+
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from itertools import product
-from typing import Any, Iterable
+from typing import Any
 
 from kb.vocabulary import Term
 from nlu.lay_grammar import body_part_patterns, collect_states, lay_forms
@@ -34,7 +36,11 @@ def spacing_variants(form: str) -> set[str]:
     parts = re.split(r"([- ])", form)
     short = len(form.split()) <= 3
     options = [
-        ["-", " ", ""] if part == "-" else ([" ", "-"] if short else [" "]) if part == " " else [part]
+        ["-", " ", ""]
+        if part == "-"
+        else ([" ", "-"] if short else [" "])
+        if part == " "
+        else [part]
         for part in parts
     ]
     if sum(len(o) > 1 for o in options) > 5:
@@ -59,8 +65,12 @@ def antibody_variants(form: str) -> set[str]:
     core = antibody_core(form)
     if core:
         forms |= {
-            f"anti-{core}", f"anti {core}", f"{core} antibody", f"{core} antibodies",
-            f"anti-{core} antibody", f"anti-{core} antibodies",
+            f"anti-{core}",
+            f"anti {core}",
+            f"{core} antibody",
+            f"{core} antibodies",
+            f"anti-{core} antibody",
+            f"anti-{core} antibodies",
         }
         if " " not in core:
             forms.add(f"anti{core}")

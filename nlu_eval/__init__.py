@@ -4,6 +4,7 @@ Kept out of ``nlu/`` on purpose: every file under ``nlu/`` is a model input (``b
 hashes it), so editing evaluation code there would force a retrain, and Rasa would read
 YAML configs there as training data.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,13 +7,14 @@
 3. The FallbackClassifier threshold is tuned on the chosen configuration's out-of-fold
    predictions.
 """
+
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from nlu_eval import CHOSEN_CONFIG, CONFIG_DIR, FALLBACK_COST, THRESHOLDS
 from nlu_eval.data import load_examples
@@ -31,6 +32,7 @@ DOC = ROOT / "docs" / "nlu-eval.md"
 IMAGE = ROOT / "docs" / "nlu-intent-confusion.png"
 CACHE = ROOT / "var" / "eval" / "runs"
 
+
 def description(config: Path) -> str:
     """The config file's leading comment, as one line."""
     lines = []
@@ -40,14 +42,23 @@ def description(config: Path) -> str:
         lines.append(line.lstrip("# ").strip())
     return " ".join(lines)
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlu_eval", description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--cv-max-epochs", type=int, default=None,
-                        help="train DIET for at most this many epochs in CV runs (time budget; stated in the report)")
-    parser.add_argument("--configs", nargs="*", help="config names (default: all in nlu_eval/configs)")
+    parser.add_argument(
+        "--cv-max-epochs",
+        type=int,
+        default=None,
+        help="train DIET for at most this many epochs in CV runs (time budget; stated in the report)",
+    )
+    parser.add_argument(
+        "--configs", nargs="*", help="config names (default: all in nlu_eval/configs)"
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
 
     model = current_model()
     test = load_examples(HELDOUT)
@@ -80,26 +91,56 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         fold_scores = [score(r.examples, r.predictions)[0] for r in folds]
         epochs = epochs_of(config)
         cv_epochs = epochs_of(capped_config(config, args.cv_max_epochs, CACHE / "capped-configs"))
-        results.append(ConfigResult(name, description(config), score(held.examples, held.predictions)[0],
-                                    across_folds(fold_scores), args.folds, held.train_seconds, epochs, cv_epochs))
+        results.append(
+            ConfigResult(
+                name,
+                description(config),
+                score(held.examples, held.predictions)[0],
+                across_folds(fold_scores),
+                args.folds,
+                held.train_seconds,
+                epochs,
+                cv_epochs,
+            )
+        )
         if name == CHOSEN_CONFIG:
             gold = [e for r in folds for e in r.examples]
             pred = [p for r in folds for p in r.predictions]
             curve = threshold_curve(gold, pred, THRESHOLDS, FALLBACK_COST)
             best = best_threshold(curve)
-            heldout_curve = threshold_curve(held.examples, held.predictions, THRESHOLDS, FALLBACK_COST)
-        DOC.write_text(markdown(results, CHOSEN_CONFIG, production, curve, best, heldout_curve,
-                                configured_threshold(), FALLBACK_COST, data, IMAGE.name, command,
-                                pending=names[n + 1:]))
+            heldout_curve = threshold_curve(
+                held.examples, held.predictions, THRESHOLDS, FALLBACK_COST
+            )
+        DOC.write_text(
+            markdown(
+                results,
+                CHOSEN_CONFIG,
+                production,
+                curve,
+                best,
+                heldout_curve,
+                configured_threshold(),
+                FALLBACK_COST,
+                data,
+                IMAGE.name,
+                command,
+                pending=names[n + 1 :],
+            )
+        )
         logger.info("%s done; %s written", name, DOC.relative_to(ROOT))
 
     print("\nconfiguration comparison (held-out | CV mean):")
     for c in results:
-        print(f"  {c.name:<22} intent macro-F1 {c.heldout.intent_macro_f1:.3f} | {c.cv['intent_macro_f1'].mean:.3f}"
-              f"   entity F1 {c.heldout.entity_f1:.3f} | {c.cv['entity_f1'].mean:.3f}   train {c.train_seconds:.0f}s")
-    print(f"fallback threshold tuned on CV: {best.threshold:.2f} (config.yml: {configured_threshold():.2f})")
+        print(
+            f"  {c.name:<22} intent macro-F1 {c.heldout.intent_macro_f1:.3f} | {c.cv['intent_macro_f1'].mean:.3f}"
+            f"   entity F1 {c.heldout.entity_f1:.3f} | {c.cv['entity_f1'].mean:.3f}   train {c.train_seconds:.0f}s"
+        )
+    print(
+        f"fallback threshold tuned on CV: {best.threshold:.2f} (config.yml: {configured_threshold():.2f})"
+    )
     print(f"wrote {DOC.relative_to(ROOT)} and {IMAGE.relative_to(ROOT)}")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,8 +1,9 @@
 """Annotated examples read from Rasa NLU YAML (training data and the held-out test set)."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from nlu_eval.metrics import Entity, Example
 
@@ -16,7 +17,11 @@ def load_examples(*paths: Path) -> list[Example]:
         data = load_data(str(path))
         for message in data.intent_examples:
             examples.append(
-                Example(message.get("text"), message.get("intent"), entities_of(message.get("entities") or []))
+                Example(
+                    message.get("text"),
+                    message.get("intent"),
+                    entities_of(message.get("entities") or []),
+                )
             )
     return examples
 

@@ -6,6 +6,7 @@ file, the exact training and test examples, the project's NLU code and spaCy voc
 the Rasa version. Re-running ``make eval`` retrains only what changed. The cache holds the
 raw parse results, so scoring code can change without retraining.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import yaml
 
@@ -56,7 +58,9 @@ def load_messages(paths: Sequence[Path]) -> list[Any]:
 
 
 def to_example(message: Any) -> Example:
-    return Example(message.get("text"), message.get("intent"), entities_of(message.get("entities") or []))
+    return Example(
+        message.get("text"), message.get("intent"), entities_of(message.get("entities") or [])
+    )
 
 
 def as_yaml(messages: Sequence[Any]) -> str:
@@ -109,10 +113,24 @@ def train(config: Path, train_yaml: str, out_dir: Path, log_file: Path) -> tuple
         data = Path(tmp) / "nlu.yml"
         data.write_text(train_yaml)
         cmd = [
-            sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(data),
-            "--out", str(out_dir), "--fixed-model-name", "model",
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(data),
+            "--out",
+            str(out_dir),
+            "--fixed-model-name",
+            "model",
         ]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        )
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         started = time.monotonic()
         with open(log_file, "ab") as log:
@@ -120,11 +138,15 @@ def train(config: Path, train_yaml: str, out_dir: Path, log_file: Path) -> tuple
         seconds = time.monotonic() - started
     model = out_dir / "model.tar.gz"
     if done.returncode != 0 or not model.exists():
-        raise RuntimeError(f"rasa train nlu failed for {config.name} (exit {done.returncode}); see {log_file}")
+        raise RuntimeError(
+            f"rasa train nlu failed for {config.name} (exit {done.returncode}); see {log_file}"
+        )
     return model, seconds
 
 
-def run(config: Path, split: str, train_messages: Sequence[Any], test: Sequence[Example], cache: Path) -> Run:
+def run(
+    config: Path, split: str, train_messages: Sequence[Any], test: Sequence[Example], cache: Path
+) -> Run:
     """Train ``config`` on ``train_messages`` and predict ``test``, or reuse the cached result."""
     train_yaml = as_yaml(train_messages)
     key = run_key(config, train_yaml, test)
@@ -156,7 +178,7 @@ def folds(labels: Sequence[str], k: int, seed: int = SEED) -> list[list[int]]:
     return [list(test) for _, test in splitter.split(list(range(len(labels))), list(labels))]
 
 
-def epochs_of(config: Path) -> Optional[int]:
+def epochs_of(config: Path) -> int | None:
     """Training epochs of the config's DIETClassifier (None without one)."""
     for component in yaml.safe_load(config.read_text()).get("pipeline") or []:
         if component["name"] == "DIETClassifier":
@@ -164,7 +186,7 @@ def epochs_of(config: Path) -> Optional[int]:
     return None
 
 
-def capped_config(config: Path, max_epochs: Optional[int], out_dir: Path) -> Path:
+def capped_config(config: Path, max_epochs: int | None, out_dir: Path) -> Path:
     """``config`` itself, or a copy (same file name) whose DIETClassifier trains at most
     ``max_epochs`` epochs: cross-validation trains five times, so on a small machine it may
     run shorter than the held-out training. The report states the epochs CV used."""
@@ -177,13 +199,16 @@ def capped_config(config: Path, max_epochs: Optional[int], out_dir: Path) -> Pat
             component["epochs"] = max_epochs
     out_dir.mkdir(parents=True, exist_ok=True)
     capped = out_dir / config.name
-    capped.write_text(f"# {config.name} with DIETClassifier epochs {epochs} -> {max_epochs} (cross-validation)\n"
-                      + yaml.safe_dump(data, sort_keys=False))
+    capped.write_text(
+        f"# {config.name} with DIETClassifier epochs {epochs} -> {max_epochs} (cross-validation)\n"
+        + yaml.safe_dump(data, sort_keys=False)
+    )
     return capped
 
 
-def cv_runs(config: Path, train_paths: Sequence[Path], k: int, cache: Path,
-            max_epochs: Optional[int] = None) -> list[Run]:
+def cv_runs(
+    config: Path, train_paths: Sequence[Path], k: int, cache: Path, max_epochs: int | None = None
+) -> list[Run]:
     """k-fold cross-validation on the training data: one run per fold (DIET epochs capped at
     ``max_epochs`` if given)."""
     config = capped_config(config, max_epochs, cache / "capped-configs")

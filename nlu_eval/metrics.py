@@ -5,11 +5,12 @@ entity of the same type has the same canonical value and their spans overlap. Th
 span boundary is a convention ("[MRI] of the brain" vs "[MRI of the brain]") that changes
 nothing downstream, while a wrong value does; the strict exact-span figures are kept too.
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -21,7 +22,7 @@ class Entity:
     entity: str
     value: str
 
-    def overlaps(self, other: "Entity") -> bool:
+    def overlaps(self, other: Entity) -> bool:
         return self.start < other.end and other.start < self.end
 
 
@@ -52,7 +53,7 @@ class PRF:
     support: int
 
     @staticmethod
-    def of(tp: int, fp: int, fn: int) -> "PRF":
+    def of(tp: int, fp: int, fn: int) -> PRF:
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -97,15 +98,19 @@ def intent_scores(gold: Sequence[Example], pred: Sequence[Prediction]) -> Intent
     return IntentScores(correct / len(gold), macro, per_intent, confused, labels, matrix)
 
 
-def match_entities(gold: Iterable[Entity], pred: Iterable[Entity], exact: bool) -> tuple[list, list, list]:
+def match_entities(
+    gold: Iterable[Entity], pred: Iterable[Entity], exact: bool
+) -> tuple[list, list, list]:
     """(true positives, false positives, false negatives), each gold matched at most once."""
     unmatched = list(gold)
     tps, fps = [], []
     for p in sorted(pred, key=lambda e: (e.start, e.end)):
         hit = next(
             (
-                g for g in unmatched
-                if g.entity == p.entity and g.value == p.value
+                g
+                for g in unmatched
+                if g.entity == p.entity
+                and g.value == p.value
                 and ((g.start, g.end) == (p.start, p.end) if exact else g.overlaps(p))
             ),
             None,
@@ -118,7 +123,9 @@ def match_entities(gold: Iterable[Entity], pred: Iterable[Entity], exact: bool) 
     return tps, fps, unmatched
 
 
-def entity_scores(gold: Sequence[Example], pred: Sequence[Prediction], exact: bool = False) -> EntityScores:
+def entity_scores(
+    gold: Sequence[Example], pred: Sequence[Prediction], exact: bool = False
+) -> EntityScores:
     """Micro and per-type P/R/F1 of entities (type + canonical value, overlapping or exact span)."""
     _check_aligned(gold, pred)
     tp: Counter[str] = Counter()
@@ -152,7 +159,10 @@ class ThresholdPoint:
 
 
 def threshold_curve(
-    gold: Sequence[Example], pred: Sequence[Prediction], thresholds: Iterable[float], fallback_cost: float
+    gold: Sequence[Example],
+    pred: Sequence[Prediction],
+    thresholds: Iterable[float],
+    fallback_cost: float,
 ) -> list[ThresholdPoint]:
     """What each FallbackClassifier threshold would do to these predictions.
 
@@ -168,8 +178,14 @@ def threshold_curve(
         needless = sum(1 for g, p in zip(gold, pred) if p.confidence < t and g.intent == p.intent)
         accuracy = (len(answered) - wrong) / len(answered) if answered else 0.0
         points.append(
-            ThresholdPoint(round(t, 4), len(answered) / len(gold), accuracy, wrong, needless,
-                           wrong + fallback_cost * needless)
+            ThresholdPoint(
+                round(t, 4),
+                len(answered) / len(gold),
+                accuracy,
+                wrong,
+                needless,
+                wrong + fallback_cost * needless,
+            )
         )
     return points
 
@@ -184,4 +200,3 @@ def _check_aligned(gold: Sequence[Example], pred: Sequence[Prediction]) -> None:
         raise ValueError("predictions do not line up with the examples")
     if not gold:
         raise ValueError("no examples")
-

@@ -3,12 +3,14 @@
 The FallbackClassifier's decision is undone (as ``rasa test nlu`` does): intent scores are
 about the classifier; the fallback threshold is judged separately on the confidences.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from nlu_eval.data import entities_of
 from nlu_eval.metrics import FALLBACK_INTENT, Example, Prediction
@@ -40,14 +42,16 @@ def predict_raw(model: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
         out = []
         for text in texts:
             parse = await agent.parse_message(text)
-            out.append({
-                "intent": parse.get("intent"),
-                "intent_ranking": parse.get("intent_ranking"),
-                "entities": [
-                    {k: e.get(k) for k in ("start", "end", "entity", "value", "extractor")}
-                    for e in parse.get("entities") or []
-                ],
-            })
+            out.append(
+                {
+                    "intent": parse.get("intent"),
+                    "intent_ranking": parse.get("intent_ranking"),
+                    "entities": [
+                        {k: e.get(k) for k in ("start", "end", "entity", "value", "extractor")}
+                        for e in parse.get("entities") or []
+                    ],
+                }
+            )
         return out
 
     return asyncio.run(parse_all())
@@ -55,4 +59,7 @@ def predict_raw(model: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
 
 def predict(model: Path, examples: Sequence[Example]) -> list[Prediction]:
     """Predictions of ``model`` for ``examples``."""
-    return [to_prediction(e.text, p) for e, p in zip(examples, predict_raw(model, [e.text for e in examples]))]
+    return [
+        to_prediction(e.text, p)
+        for e, p in zip(examples, predict_raw(model, [e.text for e in examples]))
+    ]

@@ -1,4 +1,5 @@
 """The production NLU: ``config.yml`` and the model ``make build`` trained from it."""
+
 from __future__ import annotations
 
 import json

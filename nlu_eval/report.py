@@ -2,11 +2,12 @@
 
 Everything here formats figures computed elsewhere; nothing is typed in by hand.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
 
 from nlu_eval.metrics import PRF, EntityScores, IntentScores, ThresholdPoint
 from nlu_eval.summary import Scores, Spread
@@ -20,8 +21,8 @@ class ConfigResult:
     cv: dict[str, Spread]
     folds: int
     train_seconds: float  # training on all training data (the held-out run)
-    epochs: Optional[int] = None  # DIET epochs of the held-out run (None: no DIET)
-    cv_epochs: Optional[int] = None  # DIET epochs of the CV runs (fewer when capped)
+    epochs: int | None = None  # DIET epochs of the held-out run (None: no DIET)
+    cv_epochs: int | None = None  # DIET epochs of the CV runs (fewer when capped)
 
 
 @dataclass
@@ -48,9 +49,16 @@ def console_summary(result: ModelResult, top_pairs: int = 10) -> str:
     lines.append(f"held-out evaluation of {result.model_name}")
     lines.append(f"  intent accuracy   {s.intent_accuracy:.3f}")
     lines.append(f"  intent macro-F1   {s.intent_macro_f1:.3f}")
-    lines.append("  entities (type + canonical id, overlapping span)   precision  recall     F1  support")
-    for name, prf in [*sorted(result.entities.per_type.items()), ("all (micro)", result.entities.micro)]:
-        lines.append(f"    {name:<46}{prf.precision:>11.3f}{prf.recall:>8.3f}{prf.f1:>7.3f}{prf.support:>9d}")
+    lines.append(
+        "  entities (type + canonical id, overlapping span)   precision  recall     F1  support"
+    )
+    for name, prf in [
+        *sorted(result.entities.per_type.items()),
+        ("all (micro)", result.entities.micro),
+    ]:
+        lines.append(
+            f"    {name:<46}{prf.precision:>11.3f}{prf.recall:>8.3f}{prf.f1:>7.3f}{prf.support:>9d}"
+        )
     lines.append(f"  entity F1 with exact spans: {s.entity_exact_f1:.3f}")
     lines.append("  most confused intent pairs (gold → predicted: count)")
     pairs = result.intents.confused_pairs[:top_pairs]
@@ -77,8 +85,15 @@ def confusion_png(intents: IntentScores, path: Path, title: str) -> None:
     for i, row in enumerate(intents.matrix):
         for j, count in enumerate(row):
             if count:
-                ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
-                        color="white" if count > top / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if count > top / 2 else "black",
+                )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, metadata={"Software": None})
@@ -114,58 +129,85 @@ def markdown(
     add = out.append
     add("# NLU evaluation")
     add("")
-    add(f"Written by `make eval` (this run: `{command}`); every figure below is computed by that command. "
-        "Do not edit by hand: change the data or the pipeline and run `make eval` again.")
+    add(
+        f"Written by `make eval` (this run: `{command}`); every figure below is computed by that command. "
+        "Do not edit by hand: change the data or the pipeline and run `make eval` again."
+    )
     add("")
-    add(f"- Training data: `nlu/*.yml`, {data['train_examples']} examples, {data['intents']} intents.")
-    add(f"- Held-out set: `tests/nlu_test.yml`, {data['test_examples']} examples written separately, never trained on.")
-    add(f"- Cross-validation: {configs[0].folds}-fold, stratified by intent, seed 42, on the training data.")
-    add("- Intents: accuracy and macro-F1 (mean of the per-intent F1) of the intent classifier "
-        "(the FallbackClassifier's verdict is undone, as `rasa test nlu` does; the threshold is judged below).")
-    add("- Entities: a predicted entity is correct when a gold entity has the same type, the same "
-        "canonical id and an overlapping span; \"exact F1\" also demands identical span boundaries.")
+    add(
+        f"- Training data: `nlu/*.yml`, {data['train_examples']} examples, {data['intents']} intents."
+    )
+    add(
+        f"- Held-out set: `tests/nlu_test.yml`, {data['test_examples']} examples written separately, never trained on."
+    )
+    add(
+        f"- Cross-validation: {configs[0].folds}-fold, stratified by intent, seed 42, on the training data."
+    )
+    add(
+        "- Intents: accuracy and macro-F1 (mean of the per-intent F1) of the intent classifier "
+        "(the FallbackClassifier's verdict is undone, as `rasa test nlu` does; the threshold is judged below)."
+    )
+    add(
+        "- Entities: a predicted entity is correct when a gold entity has the same type, the same "
+        'canonical id and an overlapping span; "exact F1" also demands identical span boundaries.'
+    )
     if pending:
         add("")
-        add("**Partial report**: the run stopped before it had evaluated "
-            + ", ".join(f"`{n}`" for n in pending) + "; run `make eval` again to complete it (finished runs are cached).")
+        add(
+            "**Partial report**: the run stopped before it had evaluated "
+            + ", ".join(f"`{n}`" for n in pending)
+            + "; run `make eval` again to complete it (finished runs are cached)."
+        )
     add("")
     add("## Configuration comparison")
     add("")
-    add("Configs are in `nlu_eval/configs/`. Held-out: trained on all training data "
+    add(
+        "Configs are in `nlu_eval/configs/`. Held-out: trained on all training data "
         f"(for `{chosen}` this is the production model `make build` trained from `config.yml`, the same "
         "pipeline and data; its training time includes the dialogue policies). "
         "CV: mean ± standard deviation over the folds. Training time: wall-clock `rasa train nlu` "
-        "on all training data on the machine that ran `make eval` (includes ~15 s start-up).")
+        "on all training data on the machine that ran `make eval` (includes ~15 s start-up)."
+    )
     add("")
-    add("| configuration | held-out intent acc | held-out intent macro-F1 | held-out entity P | R | F1 | exact F1 "
-        "| CV intent acc | CV intent macro-F1 | CV entity P | R | F1 | DIET epochs held-out / CV | training time (s) |")
+    add(
+        "| configuration | held-out intent acc | held-out intent macro-F1 | held-out entity P | R | F1 | exact F1 "
+        "| CV intent acc | CV intent macro-F1 | CV entity P | R | F1 | DIET epochs held-out / CV | training time (s) |"
+    )
     add("|---|" + "---|" * 14)
     for c in configs:
         h, v = c.heldout, c.cv
         mark = " **(chosen)**" if c.name == chosen else ""
-        add(f"| `{c.name}`{mark} | {pct(h.intent_accuracy)} | {pct(h.intent_macro_f1)} | {pct(h.entity_precision)} "
+        add(
+            f"| `{c.name}`{mark} | {pct(h.intent_accuracy)} | {pct(h.intent_macro_f1)} | {pct(h.entity_precision)} "
             f"| {pct(h.entity_recall)} | {pct(h.entity_f1)} | {pct(h.entity_exact_f1)} "
             f"| {spread(v['intent_accuracy'])} | {spread(v['intent_macro_f1'])} | {spread(v['entity_precision'])} "
-            f"| {spread(v['entity_recall'])} | {spread(v['entity_f1'])} | {epochs_cell(c)} | {c.train_seconds:.0f} |")
+            f"| {spread(v['entity_recall'])} | {spread(v['entity_f1'])} | {epochs_cell(c)} | {c.train_seconds:.0f} |"
+        )
     add("")
     for c in configs:
         add(f"- `{c.name}`: {c.description}")
     capped = [c for c in configs if c.cv_epochs != c.epochs]
     if capped:
         add("")
-        add("Cross-validation trains every configuration five more times; to fit the machine's time budget "
-            "the CV runs of " + ", ".join(f"`{c.name}`" for c in capped) + " trained DIET for fewer epochs "
-            "than the held-out run (column \"DIET epochs\"; `python -m nlu_eval --cv-max-epochs N`). "
+        add(
+            "Cross-validation trains every configuration five more times; to fit the machine's time budget "
+            "the CV runs of "
+            + ", ".join(f"`{c.name}`" for c in capped)
+            + " trained DIET for fewer epochs "
+            'than the held-out run (column "DIET epochs"; `python -m nlu_eval --cv-max-epochs N`). '
             "Their CV figures are therefore a lower bound for the full configuration; the held-out "
-            "figures use the configuration unchanged.")
+            "figures use the configuration unchanged."
+        )
     add("")
     add(f"## Chosen pipeline: `{chosen}` (the pipeline of `config.yml`)")
     add("")
     s = production.scores
-    add(f"Production model `{production.model_name}` (trained by `make build`) on the held-out set: "
+    add(
+        f"Production model `{production.model_name}` (trained by `make build`) on the held-out set: "
         f"intent accuracy {pct(s.intent_accuracy)}, intent macro-F1 {pct(s.intent_macro_f1)}, "
         f"entity P/R/F1 {pct(s.entity_precision)} / {pct(s.entity_recall)} / {pct(s.entity_f1)} "
-        f"(exact spans F1 {pct(s.entity_exact_f1)}).")
+        f"(exact spans F1 {pct(s.entity_exact_f1)})."
+    )
     add("")
     add("### Entities per type (held-out)")
     add("")
@@ -182,39 +224,60 @@ def markdown(
     for name, prf in sorted(production.intents.per_intent.items()):
         add(_prf_row(f"`{name}`", prf))
     add("")
-    add("Most confused intent pairs (gold → predicted: count): " + (", ".join(
-        f"`{g}` → `{p}`: {n}" for g, p, n in production.intents.confused_pairs[:10]) or "none") + ".")
+    add(
+        "Most confused intent pairs (gold → predicted: count): "
+        + (
+            ", ".join(f"`{g}` → `{p}`: {n}" for g, p, n in production.intents.confused_pairs[:10])
+            or "none"
+        )
+        + "."
+    )
     add("")
     add(f"![intent confusion matrix, held-out set]({image})")
     add("")
     add("## FallbackClassifier threshold")
     add("")
-    add("Below the threshold the assistant asks the user to rephrase instead of answering. Too low, it "
+    add(
+        "Below the threshold the assistant asks the user to rephrase instead of answering. Too low, it "
         "answers what it did not understand; too high, it keeps asking people to rephrase. The threshold "
         f"is tuned on the out-of-fold predictions of `{chosen}` in cross-validation (training data only, "
         f"never the held-out set): a wrong answer costs 1, a needless rephrase request costs {fallback_cost}, "
-        "and the cheapest threshold wins (ties: the lower one, fewer interruptions).")
+        "and the cheapest threshold wins (ties: the lower one, fewer interruptions)."
+    )
     chosen_result = next((c for c in configs if c.name == chosen), None)
     if chosen_result and chosen_result.cv_epochs != chosen_result.epochs:
         add("")
-        add(f"These CV runs trained DIET for {chosen_result.cv_epochs} epochs instead of {chosen_result.epochs} "
+        add(
+            f"These CV runs trained DIET for {chosen_result.cv_epochs} epochs instead of {chosen_result.epochs} "
             "(see above): their models are less sure of themselves than the production model, so the curve "
-            "below is pessimistic; the held-out check under the table uses the production model.")
+            "below is pessimistic; the held-out check under the table uses the production model."
+        )
     add("")
-    add("| threshold | answered | accuracy of answers | wrong answers | needless rephrase requests | cost |")
+    add(
+        "| threshold | answered | accuracy of answers | wrong answers | needless rephrase requests | cost |"
+    )
     add("|---|---|---|---|---|---|")
     for p in curve:
         mark = " **←**" if p.threshold == best.threshold else ""
-        add(f"| {p.threshold:.2f}{mark} | {pct(p.answered)} | {pct(p.answered_accuracy)} | {p.wrong_answers} "
-            f"| {p.needless_fallbacks} | {p.cost:.1f} |")
+        add(
+            f"| {p.threshold:.2f}{mark} | {pct(p.answered)} | {pct(p.answered_accuracy)} | {p.wrong_answers} "
+            f"| {p.needless_fallbacks} | {p.cost:.1f} |"
+        )
     add("")
     check = next((p for p in heldout_curve if abs(p.threshold - best.threshold) < 1e-9), None)
-    add(f"Tuned threshold: **{best.threshold:.2f}**; `config.yml` uses {configured_threshold:.2f}"
-        + (" (matches)." if abs(configured_threshold - best.threshold) < 1e-9
-           else " — **differs: update config.yml or explain why**."))
+    add(
+        f"Tuned threshold: **{best.threshold:.2f}**; `config.yml` uses {configured_threshold:.2f}"
+        + (
+            " (matches)."
+            if abs(configured_threshold - best.threshold) < 1e-9
+            else " — **differs: update config.yml or explain why**."
+        )
+    )
     if check:
-        add(f"Check on the held-out set at {best.threshold:.2f}: {pct(check.answered)} of messages answered, "
+        add(
+            f"Check on the held-out set at {best.threshold:.2f}: {pct(check.answered)} of messages answered, "
             f"{pct(check.answered_accuracy)} of those correct, {check.wrong_answers} wrong answers, "
-            f"{check.needless_fallbacks} needless rephrase requests.")
+            f"{check.needless_fallbacks} needless rephrase requests."
+        )
     add("")
     return "\n".join(out)

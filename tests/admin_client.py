@@ -1,8 +1,10 @@
 """A staff member's browser for the admin pages, over aiohttp's test client (no JavaScript)."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
@@ -18,14 +20,17 @@ class StaffBrowser:
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
-        self.csrf: Optional[str] = None
+        self.csrf: str | None = None
 
     async def login(self, username: str, password: str = PASSWORD) -> ClientResponse:
         self.client.session.cookie_jar.clear()
         page = await self.client.get("/admin/login")
         token = CSRF.search(await page.text()).group(1)
-        response = await self.client.post("/admin/login", data={"csrf_token": token, "username": username,
-                                                                 "password": password}, allow_redirects=False)
+        response = await self.client.post(
+            "/admin/login",
+            data={"csrf_token": token, "username": username, "password": password},
+            allow_redirects=False,
+        )
         if response.status == 303:
             self.csrf = CSRF.search(await (await self.client.get("/admin/")).text()).group(1)
         return response
@@ -33,7 +38,9 @@ class StaffBrowser:
     async def get(self, path: str) -> ClientResponse:
         return await self.client.get(path, allow_redirects=False)
 
-    async def post(self, path: str, data: Optional[Mapping[str, Any]] = None, csrf: bool = True) -> ClientResponse:
+    async def post(
+        self, path: str, data: Mapping[str, Any] | None = None, csrf: bool = True
+    ) -> ClientResponse:
         fields = dict(data or {})
         if csrf:
             fields[security.CSRF_FIELD] = self.csrf

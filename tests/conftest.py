@@ -6,12 +6,13 @@ one seeded template database once; tests that write get a copy of it (a file cop
 SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), which is much faster than migrating
 and loading for every test.
 """
+
 from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -30,7 +31,7 @@ def seed_content() -> Content:
     return read_content()
 
 
-def make_kb(url: str, content: Optional[Content]) -> str:
+def make_kb(url: str, content: Content | None) -> str:
     """Migrate ``url`` to the current schema and, if given, load ``content``."""
     migrate.upgrade(url)
     if content is not None:
@@ -42,11 +43,15 @@ def make_kb(url: str, content: Optional[Content]) -> str:
 class Databases:
     """Knowledge-base databases on one backend: seeded copies, empty ones, clean-up."""
 
-    def __init__(self, backend: str, folder: Path, content: Content, server: Optional[PostgresServer]) -> None:
+    def __init__(
+        self, backend: str, folder: Path, content: Content, server: PostgresServer | None
+    ) -> None:
         self.backend, self.folder, self.server = backend, folder, server
         self._names = itertools.count()
         self.template = make_kb(self._blank("template"), content)
-        engine_for(self.template).dispose()  # PostgreSQL copies a template only when nobody is connected
+        engine_for(
+            self.template
+        ).dispose()  # PostgreSQL copies a template only when nobody is connected
 
     def _blank(self, name: str) -> str:
         if self.server is not None:
@@ -82,8 +87,9 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-              seed_content: Content) -> Iterator[Databases]:
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seed_content: Content
+) -> Iterator[Databases]:
     """The databases of one backend; tests using it run once per backend."""
     server = request.getfixturevalue("postgres") if request.param == "postgresql" else None
     yield Databases(request.param, tmp_path_factory.mktemp(request.param), seed_content, server)
@@ -119,8 +125,11 @@ def session(kb_url: str) -> Iterator[Session]:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--run-rebuild", action="store_true",
-                     help="also run the full rebuild test (trains a model; `make test-rebuild`)")
+    parser.addoption(
+        "--run-rebuild",
+        action="store_true",
+        help="also run the full rebuild test (trains a model; `make test-rebuild`)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -9,6 +9,7 @@ only, trusts local connections, and is removed at the end. As root, the server r
 If the binaries are missing the tests fail — they are not skipped: install them with
 ``apt-get install postgresql`` (``.ci/run`` does this) or point ``PNS_PG_BINDIR`` at them.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,6 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 import psycopg2
 
@@ -25,8 +25,9 @@ from bot.local_services import find_pg_bindir, free_port
 
 SERVER_USER = "postgres"
 # durability is irrelevant for a test cluster and costs seconds on every commit
-FAST_SETTINGS = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                 "-c listen_addresses=127.0.0.1")
+FAST_SETTINGS = (
+    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c listen_addresses=127.0.0.1"
+)
 
 
 class PostgresServer:
@@ -37,13 +38,35 @@ class PostgresServer:
         self.data = root / "data"
 
     @classmethod
-    def start(cls) -> "PostgresServer":
+    def start(cls) -> PostgresServer:
         server = cls(find_pg_bindir(), Path(tempfile.mkdtemp(prefix="pns-pg-")), free_port())
         try:
-            server._run("initdb", "-D", str(server.data), "-U", SERVER_USER, "-A", "trust",
-                        "-E", "UTF8", "--no-locale", "--no-sync")
-            server._run("pg_ctl", "-D", str(server.data), "-l", str(server.root / "server.log"), "-w", "-t", "60",
-                        "-o", f"-p {server.port} -k {server.root} {FAST_SETTINGS}", "start")
+            server._run(
+                "initdb",
+                "-D",
+                str(server.data),
+                "-U",
+                SERVER_USER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            )
+            server._run(
+                "pg_ctl",
+                "-D",
+                str(server.data),
+                "-l",
+                str(server.root / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-p {server.port} -k {server.root} {FAST_SETTINGS}",
+                "start",
+            )
         except BaseException:
             server.stop()
             raise
@@ -58,14 +81,18 @@ class PostgresServer:
         if done.returncode != 0:
             log = self.root / "server.log"
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr or done.stdout}\n{tail}")
+            raise RuntimeError(
+                f"{program} failed ({done.returncode}): {done.stderr or done.stdout}\n{tail}"
+            )
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg2://{SERVER_USER}@127.0.0.1:{self.port}/{database}"
 
     def admin(self, sql: str) -> None:
         """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
-        connection = psycopg2.connect(host="127.0.0.1", port=self.port, user=SERVER_USER, dbname="postgres")
+        connection = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=SERVER_USER, dbname="postgres"
+        )
         try:
             connection.autocommit = True
             with connection.cursor() as cursor:
@@ -73,7 +100,7 @@ class PostgresServer:
         finally:
             connection.close()
 
-    def create_database(self, name: str, template: Optional[str] = None) -> str:
+    def create_database(self, name: str, template: str | None = None) -> str:
         self.admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return self.url(name)
 

@@ -1,5 +1,7 @@
 """Custom actions against a real seeded KB, with rasa-sdk trackers (as in rasa-sdk's tests)."""
-from typing import Any, Iterator, Optional
+
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -14,16 +16,20 @@ from kb.db import session_scope
 
 def tracker(
     intent: str,
-    entities: Optional[list[dict[str, Any]]] = None,
+    entities: list[dict[str, Any]] | None = None,
     text: str = "",
-    slots: Optional[dict[str, Any]] = None,
-    active_loop: Optional[str] = None,
+    slots: dict[str, Any] | None = None,
+    active_loop: str | None = None,
 ) -> Tracker:
     """A tracker after one user message, as the action server receives it."""
     return Tracker(
         sender_id="test",
         slots={"requested_slot": None, **(slots or {})},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []},
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.99},
+            "entities": entities or [],
+        },
         events=[],
         paused=False,
         followup_action=None,
@@ -43,11 +49,14 @@ def use_kb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def test_entities_are_taken_in_message_order() -> None:
-    t = tracker("ask_antibodies", [
-        {"entity": "antibody", "value": "yo", "start": 20},
-        {"entity": "antibody", "value": "hu", "start": 5},
-        {"entity": "antibody", "value": None, "start": 9},
-    ])
+    t = tracker(
+        "ask_antibodies",
+        [
+            {"entity": "antibody", "value": "yo", "start": 20},
+            {"entity": "antibody", "value": "hu", "start": 5},
+            {"entity": "antibody", "value": None, "start": 9},
+        ],
+    )
     assert message_entities(t) == [("antibody", "hu"), ("antibody", "yo")]
 
 
@@ -55,22 +64,43 @@ async def test_answer_comes_from_the_kb(kb_url: str, use_kb) -> None:
     use_kb(kb_url)
     dispatcher = CollectingDispatcher()
     entities = [{"entity": "antibody", "value": "yo", "start": 10, "end": 17}]
-    events = await ActionAnswerKnowledge().run(dispatcher, tracker("ask_antibodies", entities, "what is anti-Yo"), {})
+    events = await ActionAnswerKnowledge().run(
+        dispatcher, tracker("ask_antibodies", entities, "what is anti-Yo"), {}
+    )
     with session_scope(kb_url) as session:
         reply = compose_answer(session, "ask_antibodies", [("antibody", "yo")])
     assert dispatcher.messages[0]["text"] == reply.text
     assert dispatcher.messages[1]["text"] == "Was this helpful?"
     assert [b["title"] for b in dispatcher.messages[1]["buttons"]] == ["Yes", "No"]
-    assert events == [SlotSet("knowledge_context", {
-        "intent": "ask_antibodies", "entities": [["antibody", "yo"]], "answer_ids": reply.answer_ids, "turn": 0})]
+    assert events == [
+        SlotSet(
+            "knowledge_context",
+            {
+                "intent": "ask_antibodies",
+                "entities": [["antibody", "yo"]],
+                "answer_ids": reply.answer_ids,
+                "turn": 0,
+            },
+        )
+    ]
 
 
 async def test_follow_up_uses_the_previous_topic(kb_url: str, use_kb) -> None:
     use_kb(kb_url)
     dispatcher = CollectingDispatcher()
-    context = {"intent": "ask_syndrome", "entities": [["syndrome", "lems"]], "answer_ids": [], "turn": 1}
-    t = tracker("ask_treatment", text="and how is it treated?", slots={"knowledge_context": context})
-    t.events = [{"event": "user", "text": "what is LEMS"}, {"event": "user", "text": "and how is it treated?"}]
+    context = {
+        "intent": "ask_syndrome",
+        "entities": [["syndrome", "lems"]],
+        "answer_ids": [],
+        "turn": 1,
+    }
+    t = tracker(
+        "ask_treatment", text="and how is it treated?", slots={"knowledge_context": context}
+    )
+    t.events = [
+        {"event": "user", "text": "what is LEMS"},
+        {"event": "user", "text": "and how is it treated?"},
+    ]
     await ActionAnswerKnowledge().run(dispatcher, t, {})
     with session_scope(kb_url) as session:
         expected = compose_answer(session, "ask_treatment", [("syndrome", "lems")]).text
@@ -82,8 +112,11 @@ async def test_context_does_not_survive_turns_in_between(kb_url: str, use_kb) ->
     dispatcher = CollectingDispatcher()
     context = {"intent": "ask_tests", "entities": [["test", "emg"]], "answer_ids": [], "turn": 1}
     t = tracker("ask_treatment", text="how is it treated?", slots={"knowledge_context": context})
-    t.events = [{"event": "user", "text": "what is an EMG"}, {"event": "user", "text": "thanks"},
-                {"event": "user", "text": "how is it treated?"}]
+    t.events = [
+        {"event": "user", "text": "what is an EMG"},
+        {"event": "user", "text": "thanks"},
+        {"event": "user", "text": "how is it treated?"},
+    ]
     await ActionAnswerKnowledge().run(dispatcher, t, {})
     with session_scope(kb_url) as session:
         assert dispatcher.messages[0]["text"] == compose_answer(session, "ask_treatment", []).text
@@ -93,8 +126,14 @@ async def test_red_flag_inside_a_question_gets_emergency_advice_first(kb_url: st
     use_kb(kb_url)
     dispatcher = CollectingDispatcher()
     events = await ActionAnswerKnowledge().run(
-        dispatcher, tracker("ask_syndrome", [{"entity": "syndrome", "value": "lems", "start": 0}],
-                            text="I have LEMS and now I can't breathe"), {})
+        dispatcher,
+        tracker(
+            "ask_syndrome",
+            [{"entity": "syndrome", "value": "lems", "start": 0}],
+            text="I have LEMS and now I can't breathe",
+        ),
+        {},
+    )
     assert dispatcher.messages[0]["text"].startswith("This may be an emergency. Call 112")
     assert SlotSet("referral_advice", "emergency") in events
 
@@ -107,7 +146,11 @@ async def test_unknown_entity_is_recorded_for_staff(fresh_kb_url: str, use_kb) -
     use_kb(fresh_kb_url)
     await ActionAnswerKnowledge().run(
         CollectingDispatcher(),
-        tracker("ask_antibodies", [{"entity": "antibody", "value": "zic4", "start": 8}], text="what is zic4, call me at +7 999 123 45 67"),
+        tracker(
+            "ask_antibodies",
+            [{"entity": "antibody", "value": "zic4", "start": 8}],
+            text="what is zic4, call me at +7 999 123 45 67",
+        ),
         {},
     )
     with session_scope(fresh_kb_url) as session:

@@ -1,23 +1,39 @@
 """Staff insight (grouping, weekly trends) and the rebuild's progress and model state: pure logic."""
+
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.build import model_file_name, model_hash
 from bot.settings import ROOT, load_settings
 from bot.web.admin import insight
-from bot.web.admin.rebuild import RELOAD_STEP, ModelState, Rebuilder, last_lines, rebuild_command, step_states
+from bot.web.admin.rebuild import (
+    RELOAD_STEP,
+    ModelState,
+    Rebuilder,
+    last_lines,
+    rebuild_command,
+    step_states,
+)
 
-NOW = datetime(2026, 11, 19, 15, 0, tzinfo=timezone.utc)  # a Thursday
+NOW = datetime(2026, 11, 19, 15, 0, tzinfo=UTC)  # a Thursday
 
 
 def test_weekly_counts_put_the_current_week_last() -> None:
-    times = [NOW, NOW - timedelta(days=3), NOW - timedelta(days=4), NOW - timedelta(weeks=7), NOW - timedelta(weeks=9)]
+    times = [
+        NOW,
+        NOW - timedelta(days=3),
+        NOW - timedelta(days=4),
+        NOW - timedelta(weeks=7),
+        NOW - timedelta(weeks=9),
+    ]
     # Monday 16 Nov starts the current week: NOW and NOW-3d are in it, NOW-4d (Sunday) in the week before
     assert insight.weekly(times, NOW, weeks=8) == [1, 0, 0, 0, 0, 0, 1, 2]
-    assert insight.weekly([NOW + timedelta(days=7)], NOW) == [0] * insight.WEEKS  # clock skew: ignored
+    assert (
+        insight.weekly([NOW + timedelta(days=7)], NOW) == [0] * insight.WEEKS
+    )  # clock skew: ignored
 
 
 def test_questions_are_grouped_by_wording_most_asked_first() -> None:
@@ -28,19 +44,28 @@ def test_questions_are_grouped_by_wording_most_asked_first() -> None:
         (NOW, "?!", "low_confidence"),  # nothing left after normalising
     ]
     groups = insight.group_questions(rows, NOW)
-    assert [(g.text, g.count) for g in groups] == [("is  pns contagious", 2), ("what about my cat", 1)]
+    assert [(g.text, g.count) for g in groups] == [
+        ("is  pns contagious", 2),
+        ("what about my cat", 1),
+    ]
     assert dict(groups[0].reasons) == {"low_confidence": 1, "no_answer": 1}
     assert groups[0].trend[-2:] == [1, 1] and groups[0].last_seen == NOW - timedelta(days=1)
 
 
 def test_feedback_lists_answers_with_not_helpful_votes_worst_first() -> None:
     rows = [
-        (NOW, "ask_tests", "", 0), (NOW, "ask_tests", "", 1), (NOW, "ask_tests", "", 1),
-        (NOW, "ask_treatment", "syndrome:lems", 0), (NOW, "ask_treatment", "syndrome:lems", 0),
+        (NOW, "ask_tests", "", 0),
+        (NOW, "ask_tests", "", 1),
+        (NOW, "ask_tests", "", 1),
+        (NOW, "ask_treatment", "syndrome:lems", 0),
+        (NOW, "ask_treatment", "syndrome:lems", 0),
         (NOW, "ask_prognosis", "", 1),
     ]
     groups = insight.group_feedback(rows, NOW)
-    assert [(g.intent, g.not_helpful, g.helpful) for g in groups] == [("ask_treatment", 2, 0), ("ask_tests", 1, 2)]
+    assert [(g.intent, g.not_helpful, g.helpful) for g in groups] == [
+        ("ask_treatment", 2, 0),
+        ("ask_tests", 1, 2),
+    ]
     assert groups[1].share_not_helpful == 1 / 3 and groups[0].trend[-1] == 2
 
 
@@ -48,7 +73,10 @@ def test_progress_follows_the_build_log() -> None:
     names = lambda states: [(s.name, s.state) for s in states]  # noqa: E731
     assert names(step_states("", finished=False, failed=False))[0] == ("knowledge base", "running")
     log = "12:00 bot: knowledge base: 0 created\n12:00 bot: spaCy pipeline: rebuilt\n"
-    assert names(step_states(log, False, False))[1:3] == [("spaCy pipeline", "done"), ("Rasa model", "running")]
+    assert names(step_states(log, False, False))[1:3] == [
+        ("spaCy pipeline", "done"),
+        ("Rasa model", "running"),
+    ]
     assert names(step_states(log, True, True))[2] == ("Rasa model", "failed")
     log += "12:09 bot: Rasa model: pns-x.tar.gz (trained)\n"
     assert names(step_states(log, False, False, built=True))[3] == (RELOAD_STEP, "running")
@@ -65,11 +93,15 @@ def test_training_progress_shows_the_last_state_of_progress_bars() -> None:
 def test_needs_retraining_compares_the_running_model_with_the_vocabulary() -> None:
     assert ModelState("pns-a.tar.gz", "pns-b.tar.gz").needs_retraining
     assert not ModelState("pns-a.tar.gz", "pns-a.tar.gz").needs_retraining
-    assert not ModelState("pns-a.tar.gz", None).needs_retraining and "not answering" in ModelState("a", None).summary
+    assert (
+        not ModelState("pns-a.tar.gz", None).needs_retraining
+        and "not answering" in ModelState("a", None).summary
+    )
 
 
 def test_model_file_name_is_the_name_the_build_gives_the_model() -> None:
     import rasa
+
     from nlu import spacy_pipeline
 
     settings = load_settings(root=ROOT)
@@ -80,7 +112,9 @@ def test_model_file_name_is_the_name_the_build_gives_the_model() -> None:
 
 
 async def test_a_failed_rebuild_is_reported_and_only_one_runs_at_a_time(tmp_path: Path) -> None:
-    settings = load_settings(environ={"PNS_VAR_DIR": str(tmp_path), "PNS_RASA_PORT": "9"}, root=ROOT)
+    settings = load_settings(
+        environ={"PNS_VAR_DIR": str(tmp_path), "PNS_RASA_PORT": "9"}, root=ROOT
+    )
     script = "import sys, time; print('x: knowledge base: ok', file=sys.stderr, flush=True); time.sleep(1); sys.exit(3)"
     rebuilder = Rebuilder(settings, [sys.executable, "-c", script])
     assert rebuilder.start("rita") and rebuilder.running
@@ -93,7 +127,9 @@ async def test_a_failed_rebuild_is_reported_and_only_one_runs_at_a_time(tmp_path
 
 
 async def test_a_reload_the_rasa_server_refuses_is_an_error(tmp_path: Path) -> None:
-    settings = load_settings(environ={"PNS_VAR_DIR": str(tmp_path), "PNS_RASA_PORT": "9"}, root=ROOT)
+    settings = load_settings(
+        environ={"PNS_VAR_DIR": str(tmp_path), "PNS_RASA_PORT": "9"}, root=ROOT
+    )
     rebuilder = Rebuilder(settings, [sys.executable, "-c", "print('/tmp/pns-none.tar.gz')"])
     rebuilder.start("rita")
     await rebuilder.wait()

@@ -1,14 +1,16 @@
 """Security decisions of the staff admin (bot/web/admin/security.py, roles.py): pure functions."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.web.admin import roles, security
 from kb.items import parse_ref
 
-T0 = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 def test_passwords_are_hashed_with_argon2id_and_verified() -> None:
@@ -18,11 +20,15 @@ def test_passwords_are_hashed_with_argon2id_and_verified() -> None:
     assert not security.verify_password(stored, "correct horse batterY")
     assert not security.verify_password(None, "correct horse battery")  # unknown account
     assert not security.verify_password("not a hash", "x")
-    assert security.hash_password("same password!") != security.hash_password("same password!")  # salted
+    assert security.hash_password("same password!") != security.hash_password(
+        "same password!"
+    )  # salted
 
 
 def test_weak_passwords_are_refused_with_a_reason() -> None:
-    assert security.password_problem("short", "ann") == "the password must have at least 12 characters"
+    assert (
+        security.password_problem("short", "ann") == "the password must have at least 12 characters"
+    )
     assert "user name" in security.password_problem("ann-is-my-password", "Ann")
     assert "repetitive" in security.password_problem("aaaaaaaaaaaaab", "bob")
     assert "at most" in security.password_problem("x" * 2000, "bob")
@@ -55,7 +61,11 @@ def test_cookies_are_httponly_strict_and_secure_over_https() -> None:
     plain = security.cookie_options(secure=False)
     assert plain["httponly"] is True and plain["samesite"] == "Strict" and plain["secure"] is False
     assert plain["path"] == "/admin"
-    assert security.cookie_options(secure=True, max_age=60) == {**plain, "secure": True, "max_age": 60}
+    assert security.cookie_options(secure=True, max_age=60) == {
+        **plain,
+        "secure": True,
+        "max_age": 60,
+    }
     assert security.is_https("https", None, trust_proxy=False)
     assert not security.is_https("http", "https", trust_proxy=False)  # a client cannot claim https
     assert security.is_https("http", "https, http", trust_proxy=True)
@@ -65,14 +75,21 @@ def test_throttle_locks_after_the_limit_until_failures_age_out() -> None:
     rule = security.ThrottleRule(limit=3, window=timedelta(minutes=10))
     failures = [T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)]
     assert security.locked_until(failures[:2], T0 + timedelta(minutes=2), rule) is None
-    assert security.locked_until(failures, T0 + timedelta(minutes=3), rule) == T0 + timedelta(minutes=10)
+    assert security.locked_until(failures, T0 + timedelta(minutes=3), rule) == T0 + timedelta(
+        minutes=10
+    )
     assert security.locked_until(failures, T0 + timedelta(minutes=10, seconds=1), rule) is None
     old = [T0 - timedelta(hours=1)] * 10
     assert security.locked_until(old, T0, rule) is None
 
 
-@given(st.lists(st.integers(min_value=0, max_value=3600), max_size=30), st.integers(min_value=0, max_value=3600))
-def test_throttle_never_locks_below_the_limit_and_always_ends(offsets: list[int], now_offset: int) -> None:
+@given(
+    st.lists(st.integers(min_value=0, max_value=3600), max_size=30),
+    st.integers(min_value=0, max_value=3600),
+)
+def test_throttle_never_locks_below_the_limit_and_always_ends(
+    offsets: list[int], now_offset: int
+) -> None:
     rule = security.ACCOUNT_RULE
     now = T0 + timedelta(seconds=now_offset)
     failures = [T0 + timedelta(seconds=s) for s in offsets]
@@ -89,7 +106,9 @@ def test_roles_are_cumulative_and_only_admins_change_centre_and_settings() -> No
     assert roles.can("reviewer", "publish") and not roles.can("reviewer", "users")
     assert roles.can("admin", "users") and roles.can("admin", "publish")
     assert not roles.can("nobody", "view")
-    answer, centre, setting = (parse_ref(r) for r in ("answer:ask_tests", "centre", "setting:emergency_number"))
+    answer, centre, setting = (
+        parse_ref(r) for r in ("answer:ask_tests", "centre", "setting:emergency_number")
+    )
     assert roles.can_edit("editor", answer) and roles.can_edit("reviewer", answer)
     assert not roles.can_edit("editor", centre) and not roles.can_edit("reviewer", setting)
     assert roles.can_edit("admin", centre) and roles.can_edit("admin", setting)

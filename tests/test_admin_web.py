@@ -1,11 +1,12 @@
 """The staff admin pages through HTTP (aiohttp test server, real KB on SQLite and PostgreSQL):
 logins, CSRF, roles, the four-eyes rule, edit → preview → submit → publish → next answer."""
+
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 from aiohttp import CookieJar
@@ -16,8 +17,8 @@ from bot.settings import ROOT, load_settings
 from bot.web.admin import accounts, security
 from bot.web.admin.web import SETTINGS_KEY
 from bot.web.server import create_app
-from kb.answers import compose_answer, emergency_number
 from kb import revisions
+from kb.answers import compose_answer, emergency_number
 from kb.db import session_scope
 from kb.feedback import record_feedback, record_unanswered
 from kb.models import AuditEvent
@@ -25,7 +26,9 @@ from tests.admin_client import PASSWORD, StaffBrowser
 from tests.postgres import free_port
 
 ANSWER = "answer:ask_tests"
-NEW_TEXT = "Doctors test the blood and the spinal fluid for antineuronal antibodies (edited in the admin)."
+NEW_TEXT = (
+    "Doctors test the blood and the spinal fluid for antineuronal antibodies (edited in the admin)."
+)
 XSS = '<script>window.pnsInjected = 1</script><img src=x onerror="window.pnsInjected = 2">'
 USERS = {"root": "admin", "ann": "editor", "rita": "reviewer", "rob": "reviewer"}
 
@@ -35,8 +38,15 @@ async def browser(fresh_kb_url: str, tmp_path: Path) -> AsyncIterator[StaffBrows
     with session_scope(fresh_kb_url) as session:
         for name, role in USERS.items():
             accounts.create_user(session, name, PASSWORD, role, "test")
-    settings = load_settings(environ={"PNS_DATABASE_URL": fresh_kb_url, "PNS_RASA_PORT": str(free_port()),
-                                      "PNS_VAR_DIR": str(tmp_path), "PNS_RASA_TOKEN": "t"}, root=ROOT)
+    settings = load_settings(
+        environ={
+            "PNS_DATABASE_URL": fresh_kb_url,
+            "PNS_RASA_PORT": str(free_port()),
+            "PNS_VAR_DIR": str(tmp_path),
+            "PNS_RASA_TOKEN": "t",
+        },
+        root=ROOT,
+    )
     client = TestClient(TestServer(create_app(settings)), cookie_jar=CookieJar(unsafe=True))
     async with client:
         yield StaffBrowser(client)
@@ -49,8 +59,16 @@ def answer_text(url: str, intent: str = "ask_tests") -> str:
 
 def form_of(page: str) -> dict[str, str]:
     """The edit form's current field values (inputs and textareas)."""
-    fields = {m.group(1): html.unescape(m.group(2)) for m in re.finditer(r'<textarea id="f-\w+" name="(\w+)"[^>]*>(.*?)</textarea>', page, re.S)}
-    fields.update({m.group(1): html.unescape(m.group(2)) for m in re.finditer(r'<input id="f-\w+" name="(\w+)" value="([^"]*)"', page)})
+    fields = {
+        m.group(1): html.unescape(m.group(2))
+        for m in re.finditer(r'<textarea id="f-\w+" name="(\w+)"[^>]*>(.*?)</textarea>', page, re.S)
+    }
+    fields.update(
+        {
+            m.group(1): html.unescape(m.group(2))
+            for m in re.finditer(r'<input id="f-\w+" name="(\w+)" value="([^"]*)"', page)
+        }
+    )
     return fields
 
 
@@ -61,8 +79,13 @@ async def edit(browser: StaffBrowser, ref: str, text: str, action: str = "submit
 
 
 async def test_every_admin_page_and_api_needs_a_login(browser: StaffBrowser) -> None:
-    routes = [(r.method, r.resource.canonical) for r in browser.client.app.router.routes()
-              if r.resource is not None and r.resource.canonical.startswith("/admin") and r.method != "HEAD"]
+    routes = [
+        (r.method, r.resource.canonical)
+        for r in browser.client.app.router.routes()
+        if r.resource is not None
+        and r.resource.canonical.startswith("/admin")
+        and r.method != "HEAD"
+    ]
     assert len(routes) >= 18
     for method, path in routes:
         concrete = path.replace("{ref}", ANSWER).replace("{name}", "root")
@@ -73,10 +96,13 @@ async def test_every_admin_page_and_api_needs_a_login(browser: StaffBrowser) -> 
             if concrete.startswith("/admin/api/"):
                 assert response.status == 401, concrete
             else:
-                assert response.status == 303 and response.headers["Location"] == "/admin/login", concrete
+                assert response.status == 303 and response.headers["Location"] == "/admin/login", (
+                    concrete
+                )
         else:
-            response = await browser.client.post(concrete, data={"csrf_token": "guess", "role": "admin"},
-                                                 allow_redirects=False)
+            response = await browser.client.post(
+                concrete, data={"csrf_token": "guess", "role": "admin"}, allow_redirects=False
+            )
             assert response.status in (401, 403), concrete
     with session_scope(browser_url(browser)) as session:  # nothing was changed on the way
         assert accounts.find_user(session, "root").role == "admin"
@@ -88,12 +114,18 @@ def browser_url(browser: StaffBrowser) -> str:
     return browser.client.app[SETTINGS_KEY].database_url
 
 
-async def test_login_sets_a_strict_httponly_cookie_and_logout_ends_the_session(browser: StaffBrowser) -> None:
+async def test_login_sets_a_strict_httponly_cookie_and_logout_ends_the_session(
+    browser: StaffBrowser,
+) -> None:
     response = await browser.login("ann")
     assert response.status == 303
     cookie = response.headers.getall("Set-Cookie")
     session_cookie = next(c for c in cookie if c.startswith(security.SESSION_COOKIE + "="))
-    assert "HttpOnly" in session_cookie and "SameSite=Strict" in session_cookie and "Path=/admin" in session_cookie
+    assert (
+        "HttpOnly" in session_cookie
+        and "SameSite=Strict" in session_cookie
+        and "Path=/admin" in session_cookie
+    )
     assert "Secure" not in session_cookie  # served over http here; https sets Secure (unit test)
     assert (await browser.get("/admin/")).status == 200
     assert (await browser.post("/admin/logout")).status == 303
@@ -108,13 +140,19 @@ async def test_wrong_passwords_are_throttled(browser: StaffBrowser) -> None:
     assert (await browser.login("rita")).status == 303
 
 
-async def test_a_post_without_the_csrf_token_gets_403_and_changes_nothing(browser: StaffBrowser) -> None:
+async def test_a_post_without_the_csrf_token_gets_403_and_changes_nothing(
+    browser: StaffBrowser,
+) -> None:
     await browser.login("ann")
     before = answer_text(browser_url(browser))
     page = await (await browser.get(f"/admin/item/{ANSWER}")).text()
     fields = {**form_of(page), "text": NEW_TEXT, "action": "submit"}
     assert (await browser.post(f"/admin/item/{ANSWER}/save", fields, csrf=False)).status == 403
-    assert (await browser.post(f"/admin/item/{ANSWER}/save", {**fields, "csrf_token": "forged"}, csrf=False)).status == 403
+    assert (
+        await browser.post(
+            f"/admin/item/{ANSWER}/save", {**fields, "csrf_token": "forged"}, csrf=False
+        )
+    ).status == 403
     assert (await browser.post("/admin/logout", csrf=False)).status == 403
     other = await browser.client.post(f"/admin/api/preview/{ANSWER}", data=fields)
     assert other.status == 403
@@ -124,25 +162,38 @@ async def test_a_post_without_the_csrf_token_gets_403_and_changes_nothing(browse
     assert (await browser.post(f"/admin/item/{ANSWER}/save", fields)).status == 303
 
 
-async def test_editor_submits_reviewer_publishes_and_the_next_answer_uses_it(browser: StaffBrowser) -> None:
+async def test_editor_submits_reviewer_publishes_and_the_next_answer_uses_it(
+    browser: StaffBrowser,
+) -> None:
     url = browser_url(browser)
     old = answer_text(url)
     await browser.login("ann")
-    preview = await browser.client.post(f"/admin/api/preview/{ANSWER}", headers={"X-CSRF-Token": browser.csrf},
-                                        data={**form_of(await (await browser.get(f"/admin/item/{ANSWER}")).text()),
-                                              "text": NEW_TEXT})
+    preview = await browser.client.post(
+        f"/admin/api/preview/{ANSWER}",
+        headers={"X-CSRF-Token": browser.csrf},
+        data={
+            **form_of(await (await browser.get(f"/admin/item/{ANSWER}")).text()),
+            "text": NEW_TEXT,
+        },
+    )
     shown = await preview.json()
-    assert shown["error"] == "" and shown["text"].startswith(NEW_TEXT) and "Sources:" in shown["text"]
+    assert (
+        shown["error"] == "" and shown["text"].startswith(NEW_TEXT) and "Sources:" in shown["text"]
+    )
     assert answer_text(url) == old  # previewing changes nothing
     assert await edit(browser, ANSWER, NEW_TEXT) == 303
-    assert (await browser.post(f"/admin/item/{ANSWER}/publish")).status == 403  # editors cannot publish
+    assert (
+        await browser.post(f"/admin/item/{ANSWER}/publish")
+    ).status == 403  # editors cannot publish
     assert answer_text(url) == old  # in review: patients still get the published text
 
     await browser.login("rita")
     queue = await (await browser.get("/admin/review")).text()
     assert ANSWER in queue and "ann" in queue
     page = await (await browser.get(f"/admin/item/{ANSWER}")).text()
-    assert "+text: " + NEW_TEXT[:40] in html.unescape(page)  # the diff against the published version
+    assert "+text: " + NEW_TEXT[:40] in html.unescape(
+        page
+    )  # the diff against the published version
     assert (await browser.post(f"/admin/item/{ANSWER}/publish")).status == 303
     assert answer_text(url).startswith(NEW_TEXT)
     assert shown["text"] == answer_text(url)  # the preview was the exact reply
@@ -153,7 +204,12 @@ async def test_editor_submits_reviewer_publishes_and_the_next_answer_uses_it(bro
     assert answer_text(url) == old
     with session_scope(url) as session:
         actions = {(e.action, e.username) for e in session.execute(select(AuditEvent)).scalars()}
-    assert {("submit", "ann"), ("publish", "rita"), ("rollback", "rita"), ("login", "ann")} <= actions
+    assert {
+        ("submit", "ann"),
+        ("publish", "rita"),
+        ("rollback", "rita"),
+        ("login", "ann"),
+    } <= actions
 
 
 async def test_nobody_publishes_their_own_change(browser: StaffBrowser) -> None:
@@ -167,7 +223,9 @@ async def test_nobody_publishes_their_own_change(browser: StaffBrowser) -> None:
     await browser.login("rob")
     response = await browser.post(f"/admin/item/{ANSWER}/reject", {"comment": ""})
     assert response.status == 400  # sending back needs a comment
-    assert (await browser.post(f"/admin/item/{ANSWER}/reject", {"comment": "cite the guideline"})).status == 303
+    assert (
+        await browser.post(f"/admin/item/{ANSWER}/reject", {"comment": "cite the guideline"})
+    ).status == 303
     page = await (await browser.get(f"/admin/item/{ANSWER}")).text()
     assert "rejected: cite the guideline" in page
 
@@ -189,14 +247,24 @@ async def test_only_admins_manage_users_centre_and_settings(browser: StaffBrowse
     await browser.login("ann")
     assert (await browser.get("/admin/users")).status == 403
     assert (await browser.get("/admin/audit")).status == 403
-    response = await browser.post("/admin/item/setting:emergency_number/save", {"value": "999", "action": "submit"})
+    response = await browser.post(
+        "/admin/item/setting:emergency_number/save", {"value": "999", "action": "submit"}
+    )
     assert response.status == 403
     await browser.login("root")
-    created = await browser.post("/admin/users", {"username": "nina", "role": "editor", "password": PASSWORD})
+    created = await browser.post(
+        "/admin/users", {"username": "nina", "role": "editor", "password": PASSWORD}
+    )
     assert created.status == 303
-    weak = await browser.post("/admin/users", {"username": "zoe", "role": "editor", "password": "short"})
+    weak = await browser.post(
+        "/admin/users", {"username": "zoe", "role": "editor", "password": "short"}
+    )
     assert weak.status == 400 and "at least 12" in await weak.text()
-    assert (await browser.post("/admin/item/setting:emergency_number/save", {"value": "999", "action": "submit"})).status == 303
+    assert (
+        await browser.post(
+            "/admin/item/setting:emergency_number/save", {"value": "999", "action": "submit"}
+        )
+    ).status == 303
     audit_page = await (await browser.get("/admin/audit?show=logins")).text()
     assert "login" in audit_page and "root" in audit_page
     await browser.login("rita")  # a reviewer may not publish settings…

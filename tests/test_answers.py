@@ -1,9 +1,17 @@
 """Answer composition from the KB (kb.answers), against a real seeded SQLite database."""
+
 import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kb.answers import LISTED_LINKS, NATURAL_INTENT, KnowledgeBase, compose_answer, display_name, emergency_number
+from kb.answers import (
+    LISTED_LINKS,
+    NATURAL_INTENT,
+    KnowledgeBase,
+    compose_answer,
+    display_name,
+    emergency_number,
+)
 from kb.contract import ENTITY_IDS, KNOWLEDGE_INTENTS
 from kb.db import session_scope
 from kb.models import Answer, Centre, Entity, Phrase, Setting
@@ -33,7 +41,9 @@ def test_anti_yo_combines_description_risk_group_tumours_and_sources(session: Se
 
 
 @pytest.mark.parametrize("kind", sorted(ENTITY_IDS))
-def test_every_entity_of_every_kind_is_answered_with_its_facts_and_sources(session: Session, kind: str) -> None:
+def test_every_entity_of_every_kind_is_answered_with_its_facts_and_sources(
+    session: Session, kind: str
+) -> None:
     kb = KnowledgeBase(session)
     intent = NATURAL_INTENT[kind]
     for key in ENTITY_IDS[kind]:
@@ -66,7 +76,9 @@ def test_every_knowledge_intent_has_a_sourced_general_answer(session: Session, i
 
 
 def test_entity_specific_answer_is_preferred(session: Session) -> None:
-    specific = session.execute(select(Answer).where(Answer.entity_id.is_not(None))).scalars().first()
+    specific = (
+        session.execute(select(Answer).where(Answer.entity_id.is_not(None))).scalars().first()
+    )
     assert specific is not None, "seed content has entity-specific answers"
     reply = compose_answer(session, specific.intent, [(specific.entity.kind, specific.entity.key)])
     assert specific.text in reply.text
@@ -79,7 +91,9 @@ def test_unknown_entity_gets_general_answer_and_an_honest_note(session: Session)
 
 
 def test_several_entities_get_one_part_each_and_duplicates_collapse(session: Session) -> None:
-    reply = compose_answer(session, "ask_antibodies", [("antibody", "hu"), ("antibody", "yo"), ("antibody", "hu")])
+    reply = compose_answer(
+        session, "ask_antibodies", [("antibody", "hu"), ("antibody", "yo"), ("antibody", "hu")]
+    )
     assert entity(session, "antibody", "hu").description in reply.text
     assert entity(session, "antibody", "yo").description in reply.text
     assert reply.text.count(entity(session, "antibody", "hu").description) == 1
@@ -111,7 +125,9 @@ def test_referral_centre_lists_only_filled_contact_fields(fresh_kb_url: str) -> 
 
 
 def test_personal_report_gets_doctor_advice_not_entity_lectures(session: Session) -> None:
-    reply = compose_answer(session, "inform_condition", [("cancer", "ovarian"), ("symptom", "unsteady_walking")])
+    reply = compose_answer(
+        session, "inform_condition", [("cancer", "ovarian"), ("symptom", "unsteady_walking")]
+    )
     assert phrase(session, "advice.doctor") in reply.text
     assert entity(session, "cancer", "ovarian").description not in reply.text
 
@@ -154,5 +170,11 @@ def test_a_publication_is_listed_once_even_under_several_keys() -> None:
     reply = Reply()
     url = "https://pubmed.ncbi.nlm.nih.gov/34006622/"
     reply.add("a", [Source(key="g21", short="Graus 2021", url=url)])
-    reply.add("b", [Source(key="g21t", short="Graus 2021 (table)", url=url), Source(key="nord", short="NORD", url=None)])
+    reply.add(
+        "b",
+        [
+            Source(key="g21t", short="Graus 2021 (table)", url=url),
+            Source(key="nord", short="NORD", url=None),
+        ],
+    )
     assert reply.text.endswith("Sources: Graus 2021; NORD.")

@@ -1,4 +1,5 @@
 """Model-input hashing: retrain exactly when an input changes."""
+
 import shutil
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Cached answers: reused while nothing changed, recomposed as soon as anything did."""
+
 from sqlalchemy import delete, select
 
 from kb import review
@@ -25,7 +26,9 @@ def test_unchanged_content_is_served_from_the_cache(fresh_kb_url: str) -> None:
 def test_an_edited_answer_shows_at_once(fresh_kb_url: str) -> None:
     answer_text(fresh_kb_url, "ask_cause", ())
     with session_scope(fresh_kb_url) as session:
-        session.execute(select(Answer).where(Answer.intent == "ask_cause", Answer.entity_id.is_(None))).scalar_one().text = "New cause text."
+        session.execute(
+            select(Answer).where(Answer.intent == "ask_cause", Answer.entity_id.is_(None))
+        ).scalar_one().text = "New cause text."
     assert answer_text(fresh_kb_url, "ask_cause", ()).startswith("New cause text.")
 
 

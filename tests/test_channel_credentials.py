@@ -1,4 +1,5 @@
 """The credentials file generated at start-up (bot/channels/credentials.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,11 +29,14 @@ def test_without_telegram_variables_only_rest_and_socketio_are_on(tmp_path: Path
 
 def test_telegram_is_on_when_configured_with_defaults_filled_in(tmp_path: Path) -> None:
     target = tmp_path / "var" / "credentials.yml"
-    report = write_credentials(TEMPLATE, target, environ={
-        "PNS_TELEGRAM_TOKEN": "1:abc", "PNS_TELEGRAM_SECRET": "s3cret"})
+    report = write_credentials(
+        TEMPLATE, target, environ={"PNS_TELEGRAM_TOKEN": "1:abc", "PNS_TELEGRAM_SECRET": "s3cret"}
+    )
     assert TELEGRAM_CHANNEL in report.enabled and not report.disabled
     assert read_config_file(target)[TELEGRAM_CHANNEL] == {
-        "access_token": "1:abc", "secret_token": "s3cret", "webhook_url": "",
+        "access_token": "1:abc",
+        "secret_token": "s3cret",
+        "webhook_url": "",
         "api_url": "https://api.telegram.org",
     }
     assert target.stat().st_mode & 0o077 == 0  # holds the bot token: owner-only
@@ -55,7 +59,9 @@ def test_a_value_that_rasa_would_expand_again_is_refused() -> None:
         resolve_channels({"c": {"token": "${TOKEN}"}}, {"TOKEN": "${HOME}"})
 
 
-def test_the_template_itself_is_not_expanded_by_the_loader_after_rasa_is_imported(tmp_path: Path) -> None:
+def test_the_template_itself_is_not_expanded_by_the_loader_after_rasa_is_imported(
+    tmp_path: Path,
+) -> None:
     import rasa.shared.utils.io  # noqa: F401  registers Rasa's global !env_var resolver
 
     template = tmp_path / "template.yml"

@@ -1,4 +1,5 @@
 """The staff CLI, ``python -m kb``: commands, messages and exit codes against a real database."""
+
 import os
 import subprocess
 import sys
@@ -27,8 +28,13 @@ def kb(fresh_kb_url: str, capsys: pytest.CaptureFixture, monkeypatch: pytest.Mon
 
 
 def test_validate_exits_zero_on_the_shipped_content(kb_url: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "kb", "--database-url", kb_url, "validate"], cwd=ROOT,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "--database-url", kb_url, "validate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert (done.returncode, done.stdout.strip()) == (0, "0 problem(s)"), done.stderr
 
 
@@ -36,24 +42,35 @@ def test_a_change_goes_from_file_to_patients_through_review(kb, tmp_path: Path) 
     change = tmp_path / "centre.yml"
     code, out, _ = kb("show", "centre")
     assert code == 0 and "name: Center for Neuromuscular Pathology" in out
-    change.write_text(out.split("\n", 1)[1].replace("phone: null", "phone: +7 000 000-00-00"), encoding="utf-8")
+    change.write_text(
+        out.split("\n", 1)[1].replace("phone: null", "phone: +7 000 000-00-00"), encoding="utf-8"
+    )
 
-    assert kb("edit", "centre", "--file", str(change), "-m", "phone added", "--submit", user="alice")[:2] == (
-        0, "centre: v2 in review\n1 in review version(s) saved, 0 item(s) unchanged\n")
+    assert kb(
+        "edit", "centre", "--file", str(change), "-m", "phone added", "--submit", user="alice"
+    )[:2] == (0, "centre: v2 in review\n1 in review version(s) saved, 0 item(s) unchanged\n")
     code, _, err = kb("approve", "centre", user="alice")
     assert code == EXIT_REFUSED and "a reviewer other than the author" in err
-    assert kb("show", "centre")[1].count("phone: null") == 1  # patients still see the published centre
+    assert (
+        kb("show", "centre")[1].count("phone: null") == 1
+    )  # patients still see the published centre
     assert kb("approve", "--all", user="bob")[:2] == (0, "centre: v2 approved\n")
     assert kb("publish", "centre", user="bob")[:2] == (0, "centre: v2 published\n")
     assert "phone: +7 000 000-00-00" in kb("show", "centre")[1]
 
     history = kb("history", "centre")[1].splitlines()
     assert history[0].startswith("v1   superseded seed")
-    assert history[1].startswith("v2   published  edit") and "by alice, reviewed by bob, published by bob" in history[1]
+    assert (
+        history[1].startswith("v2   published  edit")
+        and "by alice, reviewed by bob, published by bob" in history[1]
+    )
     assert history[1].endswith("— phone added")
     assert "+phone: +7 000 000-00-00" in kb("diff", "centre", "--version", "2")[1]
 
-    assert kb("rollback", "centre", "--to", "1", user="carol")[:2] == (0, "centre: v1 restored as v3 (published)\n")
+    assert kb("rollback", "centre", "--to", "1", user="carol")[:2] == (
+        0,
+        "centre: v1 restored as v3 (published)\n",
+    )
     assert "phone: null" in kb("show", "centre")[1]
     assert kb("validate")[0] == 0
 
@@ -61,12 +78,17 @@ def test_a_change_goes_from_file_to_patients_through_review(kb, tmp_path: Path) 
 def test_edit_in_the_editor(kb, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDITOR", "sed -i s/Sources$/References/")
     assert kb("edit", "phrase:sources.label", user="alice")[:2] == (
-        0, "phrase:sources.label: v2 draft\n1 draft version(s) saved, 0 item(s) unchanged\n")
+        0,
+        "phrase:sources.label: v2 draft\n1 draft version(s) saved, 0 item(s) unchanged\n",
+    )
     assert "text: References" in kb("show", "phrase:sources.label", "--draft")[1]
     assert "-text: Sources\n+text: References" in kb("diff", "phrase:sources.label")[1]
 
     monkeypatch.setenv("EDITOR", "true")  # saved without changes
-    assert kb("edit", "phrase:handoff", user="alice")[:2] == (0, "phrase:handoff: unchanged, nothing saved\n")
+    assert kb("edit", "phrase:handoff", user="alice")[:2] == (
+        0,
+        "phrase:handoff: unchanged, nothing saved\n",
+    )
     monkeypatch.setenv("EDITOR", "false")  # the editor failed
     code, _, err = kb("edit", "phrase:handoff", user="alice")
     assert code == EXIT_INPUT and "exited with status 1; nothing saved" in err
@@ -115,8 +137,14 @@ def test_bad_references_and_arguments_exit_with_2(kb) -> None:
 
 def seed_item_count(content) -> int:
     """Items in the shipped seed content: what a freshly loaded KB publishes."""
-    return (len(content.sources) + len(content.entities) + len(content.answers) + len(content.phrases)
-            + (1 if content.centre else 0) + len(content.settings))
+    return (
+        len(content.sources)
+        + len(content.entities)
+        + len(content.answers)
+        + len(content.phrases)
+        + (1 if content.centre else 0)
+        + len(content.settings)
+    )
 
 
 def test_list_search_and_stats(kb, seed_content) -> None:
@@ -127,7 +155,11 @@ def test_list_search_and_stats(kb, seed_content) -> None:
     assert code == 0 and "entity:antibody:yo" in out
     code, out, _ = kb("stats")
     total = seed_item_count(seed_content)
-    assert code == 0 and f"published items:       {total}" in out and "open changes:          draft 0" in out
+    assert (
+        code == 0
+        and f"published items:       {total}" in out
+        and "open changes:          draft 0" in out
+    )
 
 
 def test_export_then_import_changes_nothing(kb, tmp_path: Path, seed_content) -> None:
@@ -136,16 +168,25 @@ def test_export_then_import_changes_nothing(kb, tmp_path: Path, seed_content) ->
         path = tmp_path / f"all.{fmt}"
         code, out, _ = kb("export", "-o", str(path))
         assert code == 0 and out == f"exported {total} item(s) to {path}\n"
-        assert kb("import", str(path), user="alice")[1] == f"0 draft version(s) saved, {total} item(s) unchanged\n"
+        assert (
+            kb("import", str(path), user="alice")[1]
+            == f"0 draft version(s) saved, {total} item(s) unchanged\n"
+        )
     code, out, _ = kb("export", "antibody:yo", "--format", "csv")
     assert code == 0 and out.startswith("ref,") and out.count("entity:antibody:yo") == 1
 
 
 def test_a_bad_import_file_exits_with_2_and_names_the_row(kb, tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    path.write_text("ref,text,sources\nanswer:ask_tests,Fine.,g21\nanswer:ask_cause,Fine too.,nope\n", encoding="utf-8")
+    path.write_text(
+        "ref,text,sources\nanswer:ask_tests,Fine.,g21\nanswer:ask_cause,Fine too.,nope\n",
+        encoding="utf-8",
+    )
     code, _, err = kb("import", str(path), user="alice")
-    assert code == EXIT_INPUT and f"error: {path}, row 3 (answer:ask_cause): unknown source key(s) ['nope']" in err
+    assert (
+        code == EXIT_INPUT
+        and f"error: {path}, row 3 (answer:ask_cause): unknown source key(s) ['nope']" in err
+    )
     assert kb("list", "--status", "draft")[1] == "0 item(s)\n"
 
 
@@ -159,6 +200,8 @@ def test_validate_exits_with_1_when_it_finds_problems(kb, fresh_kb_url: str) -> 
     assert code == EXIT_PROBLEMS and out.splitlines()[-1] == "2 problem(s)"
 
 
-def test_a_database_without_schema_exits_with_4(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_a_database_without_schema_exits_with_4(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     assert main(["--database-url", f"sqlite:///{tmp_path}/empty.sqlite3", "list"]) == EXIT_DATABASE
     assert "python -m kb upgrade" in capsys.readouterr().err

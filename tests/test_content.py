@@ -1,4 +1,5 @@
 """The shipped seed content: complete per the contract, sourced, and safe."""
+
 import re
 
 import pytest
@@ -28,9 +29,21 @@ def test_every_entity_and_answer_is_sourced(seed_content: Content) -> None:
 
 
 def test_sources_cite_no_copy_sites(seed_content: Content) -> None:
-    copy_sites = ("uptodatefree", "medilib", "booksci", "pubcompare", "discovery.researcher.life",
-                  "clinowl", "tuskonus", "rhu-betpsy", "scribd", "vukou", "uofmhealthsparrow", "rspp.co.id",
-                  "ccjmprodcopy")
+    copy_sites = (
+        "uptodatefree",
+        "medilib",
+        "booksci",
+        "pubcompare",
+        "discovery.researcher.life",
+        "clinowl",
+        "tuskonus",
+        "rhu-betpsy",
+        "scribd",
+        "vukou",
+        "uofmhealthsparrow",
+        "rspp.co.id",
+        "ccjmprodcopy",
+    )
     for key, source in seed_content.sources.items():
         assert not any(site in (source["url"] or "") for site in copy_sites), key
 

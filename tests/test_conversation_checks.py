@@ -11,8 +11,18 @@ ACT = {"event": "action", "name": "action_answer"}
 
 
 def test_whole_conversation_passes() -> None:
-    events = [{"event": "action", "name": "action_session_start"}, LISTEN,
-              user("a"), ACT, BOT, LISTEN, user("b"), ACT, BOT, LISTEN]
+    events = [
+        {"event": "action", "name": "action_session_start"},
+        LISTEN,
+        user("a"),
+        ACT,
+        BOT,
+        LISTEN,
+        user("b"),
+        ACT,
+        BOT,
+        LISTEN,
+    ]
     assert check_conversation(events, ["a", "b"]).ok
 
 

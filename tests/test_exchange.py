@@ -1,4 +1,5 @@
 """Import and export: lossless round trips in YAML and CSV, and bad files rejected whole."""
+
 import io
 from pathlib import Path
 
@@ -34,8 +35,9 @@ def open_count(url: str) -> int:
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "csv"])
-def test_import_export_import_is_lossless(kb_url: str, blank_kb_url: str, seed_content: Content,
-                                          tmp_path: Path, fmt: str) -> None:
+def test_import_export_import_is_lossless(
+    kb_url: str, blank_kb_url: str, seed_content: Content, tmp_path: Path, fmt: str
+) -> None:
     first = tmp_path / f"first.{fmt}"
     first.write_text(export(kb_url, fmt), encoding="utf-8", newline="")
 
@@ -66,7 +68,9 @@ def test_yaml_and_csv_carry_the_same_items(kb_url: str, tmp_path: Path) -> None:
 
 
 def test_a_changed_row_becomes_one_draft(fresh_kb_url: str, tmp_path: Path) -> None:
-    text = export(fresh_kb_url, "csv").replace("Center for Neuromuscular Pathology patient page", "Clinic page")
+    text = export(fresh_kb_url, "csv").replace(
+        "Center for Neuromuscular Pathology patient page", "Clinic page"
+    )
     path = tmp_path / "edited.csv"
     path.write_text(text, encoding="utf-8", newline="")
     report = import_file(fresh_kb_url, path)
@@ -88,29 +92,89 @@ YAML_ITEM = """items:
         ("bad.yml", "items:\n  - ref: centre\n    name: [unclosed\n", r"bad.yml: not valid YAML"),
         ("bad.yml", "just text\n", r"bad.yml: expected a list of items"),
         ("bad.yml", YAML_ITEM + "  - name: no ref\n", r"bad.yml, line 6: missing 'ref'"),
-        ("bad.yml", YAML_ITEM + "  - ref: antibody:zzz\n    name: Z\n    description: d.\n    sources: [nope]\n",
-         r"bad.yml, line 6 \(entity:antibody:zzz\): unknown source key\(s\) \['nope'\]"),
-        ("bad.yml", YAML_ITEM + "  - ref: answer:ask_horoscope\n    text: t\n", r"bad.yml, line 6: .*intent 'ask_horoscope'"),
-        ("bad.yml", YAML_ITEM + "  - ref: antibody:zzz\n    name: Z\n    description: d.\n    sources: [g21]\n"
-                                "    related: [cancer:moon]\n", r"line 6 \(entity:antibody:zzz\): related cancer 'moon'"),
-        ("bad.yml", YAML_ITEM.replace("sources: [g21]", "sources: [g21]\n    synonyms: [Anti-Hu]"),
-         r"bad.yml, line 2 \(entity:antibody:yo\): duplicate synonym 'anti hu': also used by entity:antibody:hu"),
-        ("bad.yml", YAML_ITEM.replace("Text.", "x" * 5000), r"line 2 .*'description' is 5000 characters long; the limit is 4000"),
-        ("bad.yml", YAML_ITEM + YAML_ITEM.replace("items:\n", ""), r"line 6 .*given twice \(also at .*bad.yml, line 2"),
-        ("bad.csv", "ref,name\nentity:antibody:yo,X\n", r"bad.csv, row 2 \(entity:antibody:yo\): 'description' must be non-empty"),
+        (
+            "bad.yml",
+            YAML_ITEM
+            + "  - ref: antibody:zzz\n    name: Z\n    description: d.\n    sources: [nope]\n",
+            r"bad.yml, line 6 \(entity:antibody:zzz\): unknown source key\(s\) \['nope'\]",
+        ),
+        (
+            "bad.yml",
+            YAML_ITEM + "  - ref: answer:ask_horoscope\n    text: t\n",
+            r"bad.yml, line 6: .*intent 'ask_horoscope'",
+        ),
+        (
+            "bad.yml",
+            YAML_ITEM
+            + "  - ref: antibody:zzz\n    name: Z\n    description: d.\n    sources: [g21]\n"
+            "    related: [cancer:moon]\n",
+            r"line 6 \(entity:antibody:zzz\): related cancer 'moon'",
+        ),
+        (
+            "bad.yml",
+            YAML_ITEM.replace("sources: [g21]", "sources: [g21]\n    synonyms: [Anti-Hu]"),
+            r"bad.yml, line 2 \(entity:antibody:yo\): duplicate synonym 'anti hu': also used by entity:antibody:hu",
+        ),
+        (
+            "bad.yml",
+            YAML_ITEM.replace("Text.", "x" * 5000),
+            r"line 2 .*'description' is 5000 characters long; the limit is 4000",
+        ),
+        (
+            "bad.yml",
+            YAML_ITEM + YAML_ITEM.replace("items:\n", ""),
+            r"line 6 .*given twice \(also at .*bad.yml, line 2",
+        ),
+        (
+            "bad.csv",
+            "ref,name\nentity:antibody:yo,X\n",
+            r"bad.csv, row 2 \(entity:antibody:yo\): 'description' must be non-empty",
+        ),
         ("bad.csv", "name,text\nX,Y\n", r"bad.csv: the header row has no 'ref' column"),
-        ("bad.csv", "ref,colour\ncentre,blue\n", r"bad.csv: header columns must be distinct and among"),
-        ("bad.csv", "ref,text,sources\n\nanswer:ask_tests,T,g21,extra\n", r"bad.csv, row 3: 4 cells, but the header has 3"),
-        ("bad.csv", "ref,text,sources\nanswer:ask_tests,T,\"g21\nnope\"\n", r"bad.csv, row 2 .*unknown source key\(s\) \['nope'\]"),
-        ("bad.csv", "ref,risk_group,text,sources\nanswer:ask_tests,high,T,g21\n", r"row 2 .*unknown field\(s\) \['risk_group'\]"),
+        (
+            "bad.csv",
+            "ref,colour\ncentre,blue\n",
+            r"bad.csv: header columns must be distinct and among",
+        ),
+        (
+            "bad.csv",
+            "ref,text,sources\n\nanswer:ask_tests,T,g21,extra\n",
+            r"bad.csv, row 3: 4 cells, but the header has 3",
+        ),
+        (
+            "bad.csv",
+            'ref,text,sources\nanswer:ask_tests,T,"g21\nnope"\n',
+            r"bad.csv, row 2 .*unknown source key\(s\) \['nope'\]",
+        ),
+        (
+            "bad.csv",
+            "ref,risk_group,text,sources\nanswer:ask_tests,high,T,g21\n",
+            r"row 2 .*unknown field\(s\) \['risk_group'\]",
+        ),
         ("bad.txt", "ref: centre\n", r"cannot tell the format"),
     ],
-    ids=["yaml-syntax", "yaml-shape", "yaml-no-ref", "unknown-source", "unknown-intent", "unknown-entity",
-         "duplicate-synonym", "oversize", "item-twice", "csv-empty-field", "csv-no-ref", "csv-unknown-column",
-         "csv-extra-cell", "csv-list-cell", "csv-wrong-field", "unknown-format"],
+    ids=[
+        "yaml-syntax",
+        "yaml-shape",
+        "yaml-no-ref",
+        "unknown-source",
+        "unknown-intent",
+        "unknown-entity",
+        "duplicate-synonym",
+        "oversize",
+        "item-twice",
+        "csv-empty-field",
+        "csv-no-ref",
+        "csv-unknown-column",
+        "csv-extra-cell",
+        "csv-list-cell",
+        "csv-wrong-field",
+        "unknown-format",
+    ],
 )
-def test_bad_input_names_the_place_and_writes_nothing(fresh_kb_url: str, tmp_path: Path, name: str, text: str,
-                                                      message: str) -> None:
+def test_bad_input_names_the_place_and_writes_nothing(
+    fresh_kb_url: str, tmp_path: Path, name: str, text: str, message: str
+) -> None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8", newline="")
     with session_scope(fresh_kb_url) as session:
@@ -129,7 +193,9 @@ def test_one_bad_item_leaves_the_good_ones_unwritten(fresh_kb_url: str, tmp_path
         "  - ref: answer:ask_cause\n    text: ''\n    sources: [g21]\n",
         encoding="utf-8",
     )
-    with pytest.raises(ContentError, match=r"line 5 \(answer:ask_cause\): 'text' must be non-empty"):
+    with pytest.raises(
+        ContentError, match=r"line 5 \(answer:ask_cause\): 'text' must be non-empty"
+    ):
         import_file(fresh_kb_url, path)
     assert open_count(fresh_kb_url) == 0
 
@@ -143,8 +209,14 @@ def test_invalid_utf8_is_reported(tmp_path: Path) -> None:
 
 def test_a_spreadsheet_bom_and_blank_rows_are_accepted(fresh_kb_url: str, tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
-    path.write_bytes("\ufeffref,text,sources\r\n\r\nanswer:ask_tests,New text.,\"g21\r\ng04\"\r\n".encode("utf-8"))
+    path.write_bytes(
+        '\ufeffref,text,sources\r\n\r\nanswer:ask_tests,New text.,"g21\r\ng04"\r\n'.encode("utf-8")
+    )
     records = read_records(path)
     assert [(r.where, r.ref, r.fields) for r in records] == [
-        (f"{path}, row 3 (answer:ask_tests)", Ref("answer", ("ask_tests",)), {"text": "New text.", "sources": ["g21", "g04"]})
+        (
+            f"{path}, row 3 (answer:ask_tests)",
+            Ref("answer", ("ask_tests",)),
+            {"text": "New text.", "sources": ["g21", "g04"]},
+        )
     ]

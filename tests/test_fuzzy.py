@@ -1,4 +1,5 @@
 """Fuzzy matching of misspelt KB terms (pure functions, no spaCy)."""
+
 from nlu.fuzzy import FuzzyMatcher, Term, damerau_levenshtein, edit_budget, skeleton
 
 

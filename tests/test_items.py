@@ -1,4 +1,5 @@
 """Content items: references, payloads read from and written to the live tables, field rules."""
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,7 +19,10 @@ from kb.payloads import MAX_TEXT, known_in, normalise, synonym_clashes, to_recor
         ("entity:antibody:yo", Ref("entity", ("antibody", "yo"))),
         ("antibody:yo", Ref("entity", ("antibody", "yo"))),
         ("answer:ask_tests", Ref("answer", ("ask_tests",))),
-        ("answer:ask_treatment:syndrome:lems", Ref("answer", ("ask_treatment", "syndrome", "lems"))),
+        (
+            "answer:ask_treatment:syndrome:lems",
+            Ref("answer", ("ask_treatment", "syndrome", "lems")),
+        ),
         ("phrase:risk_group.high", Ref("phrase", ("risk_group.high",))),
         ("centre", Ref("centre")),
         ("setting:emergency_number", Ref("setting", ("emergency_number",))),
@@ -55,8 +59,14 @@ def test_live_items_are_exactly_the_seed_content(session: Session, seed_content:
 def test_single_item_lookup_matches_the_bulk_read(session: Session) -> None:
     live = LiveContent(session)
     items = live.items()
-    for ref in [entity_ref("antibody", "yo"), Ref("answer", ("ask_tests",)), Ref("centre"),
-                Ref("setting", ("emergency_number",)), Ref("phrase", ("handoff",)), Ref("source", ("g21",))]:
+    for ref in [
+        entity_ref("antibody", "yo"),
+        Ref("answer", ("ask_tests",)),
+        Ref("centre"),
+        Ref("setting", ("emergency_number",)),
+        Ref("phrase", ("handoff",)),
+        Ref("source", ("g21",)),
+    ]:
         assert live.payload(ref) == items[ref]
     specific = next(r for r in items if r.type == "answer" and r.entity)
     assert LiveContent(session).payload(specific) == items[specific]
@@ -66,14 +76,30 @@ def test_single_item_lookup_matches_the_bulk_read(session: Session) -> None:
 
 def test_writing_creates_linked_entities_and_answers_in_one_batch(fresh_kb_url: str) -> None:
     new = entity_ref("antibody", "zic4")
-    payload = {"name": "anti-Zic4 antibody", "description": "A test antibody.", "risk_group": "high",
-               "target": "intracellular", "synonyms": ["Zic4"], "related": [["cancer", "sclc"], ["antibody", "zic5"]],
-               "sources": ["g21"]}
-    other = {**payload, "name": "anti-Zic5 antibody", "synonyms": ["Zic5"], "related": [["antibody", "zic4"]]}
+    payload = {
+        "name": "anti-Zic4 antibody",
+        "description": "A test antibody.",
+        "risk_group": "high",
+        "target": "intracellular",
+        "synonyms": ["Zic4"],
+        "related": [["cancer", "sclc"], ["antibody", "zic5"]],
+        "sources": ["g21"],
+    }
+    other = {
+        **payload,
+        "name": "anti-Zic5 antibody",
+        "synonyms": ["Zic5"],
+        "related": [["antibody", "zic4"]],
+    }
     answer = Ref("answer", ("ask_tests", "antibody", "zic4"))
     with session_scope(fresh_kb_url) as session:
-        LiveContent(session).write({entity_ref("antibody", "zic5"): other, new: payload,
-                                    answer: {"text": "Blood test.", "sources": ["g21"]}})
+        LiveContent(session).write(
+            {
+                entity_ref("antibody", "zic5"): other,
+                new: payload,
+                answer: {"text": "Blood test.", "sources": ["g21"]},
+            }
+        )
     with session_scope(fresh_kb_url) as session:
         live = LiveContent(session)
         assert live.payload(new) == payload
@@ -91,8 +117,13 @@ def test_rewriting_an_entity_replaces_synonyms_and_links(fresh_kb_url: str) -> N
     with session_scope(fresh_kb_url) as session:
         assert LiveContent(session).payload(yo) == payload
         row = session.execute(select(Entity).where(Entity.key == "yo")).scalar_one()
-        assert session.scalar(select(func.count(Synonym.id)).where(Synonym.entity_id == row.id)) == 1
-        assert session.scalar(select(func.count(EntityLink.id)).where(EntityLink.from_id == row.id)) == 1
+        assert (
+            session.scalar(select(func.count(Synonym.id)).where(Synonym.entity_id == row.id)) == 1
+        )
+        assert (
+            session.scalar(select(func.count(EntityLink.id)).where(EntityLink.from_id == row.id))
+            == 1
+        )
 
 
 def test_writing_a_link_to_an_unpublished_entity_fails(fresh_kb_url: str) -> None:
@@ -136,18 +167,28 @@ def _entity(**fields):
 )
 def test_entity_fields_are_checked_with_their_location(fields, message: str) -> None:
     with pytest.raises(ContentError, match=message) as raised:
-        normalise(entity_ref("antibody", "x"), fields, "file.yml, line 3", _known("source:g21", "cancer:sclc"))
+        normalise(
+            entity_ref("antibody", "x"),
+            fields,
+            "file.yml, line 3",
+            _known("source:g21", "cancer:sclc"),
+        )
     assert str(raised.value).startswith("file.yml, line 3: ")
 
 
 def test_only_antibodies_have_risk_groups() -> None:
     with pytest.raises(ContentError, match="only antibodies"):
-        normalise(entity_ref("cancer", "x"), _entity(risk_group="high"), "here", _known("source:g21"))
+        normalise(
+            entity_ref("cancer", "x"), _entity(risk_group="high"), "here", _known("source:g21")
+        )
 
 
 def test_phrases_may_only_use_the_placeholders_the_code_fills() -> None:
     ref = Ref("phrase", ("entity.unknown",))
-    assert normalise(ref, {"text": "Nothing on {name}."}, "here", _known())["text"] == "Nothing on {name}."
+    assert (
+        normalise(ref, {"text": "Nothing on {name}."}, "here", _known())["text"]
+        == "Nothing on {name}."
+    )
     with pytest.raises(ContentError, match="unknown placeholder"):
         normalise(ref, {"text": "Nothing on {nmae}."}, "here", _known())
     with pytest.raises(ContentError, match="broken"):
@@ -156,7 +197,12 @@ def test_phrases_may_only_use_the_placeholders_the_code_fills() -> None:
 
 def test_answer_for_an_unknown_entity_is_refused() -> None:
     with pytest.raises(ContentError, match="not in the content"):
-        normalise(parse_ref("answer:ask_tests:antibody:nope"), {"text": "t", "sources": ["g21"]}, "here", _known("source:g21"))
+        normalise(
+            parse_ref("answer:ask_tests:antibody:nope"),
+            {"text": "t", "sources": ["g21"]},
+            "here",
+            _known("source:g21"),
+        )
 
 
 def test_normalising_a_record_gives_back_the_payload(session: Session) -> None:
@@ -169,6 +215,10 @@ def test_normalising_a_record_gives_back_the_payload(session: Session) -> None:
 
 def test_synonym_clashes_ignore_case_hyphens_and_spacing() -> None:
     a, b = entity_ref("antibody", "a"), entity_ref("antibody", "b")
-    clashes = synonym_clashes({a: {"name": "A", "synonyms": ["VGKC-complex"]},
-                               b: {"name": "B", "synonyms": ["vgkc  complex"]}})
+    clashes = synonym_clashes(
+        {
+            a: {"name": "A", "synonyms": ["VGKC-complex"]},
+            b: {"name": "B", "synonyms": ["vgkc  complex"]},
+        }
+    )
     assert clashes == {"vgkc complex": [a, b]}

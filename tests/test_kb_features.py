@@ -1,4 +1,5 @@
 """KB entity-type features for the intent classifier (nlu.kb_features)."""
+
 import numpy as np
 
 from nlu.kb_features import ENTITY_TYPES, type_features

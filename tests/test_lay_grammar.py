@@ -1,4 +1,5 @@
 """Rewordings of KB forms: persons, verb forms, "my legs are weak", head nouns."""
+
 from nlu.lay_grammar import (
     body_part_patterns,
     collect_states,
@@ -21,7 +22,11 @@ def test_verb_forms_regular_and_irregular() -> None:
 
 def test_person_variants_keep_the_person_consistent() -> None:
     forms = person_variants("walking like i'm drunk")
-    assert {"walking like she is drunk", "walking like he is drunk", "walking like i am drunk"} <= forms
+    assert {
+        "walking like she is drunk",
+        "walking like he is drunk",
+        "walking like i am drunk",
+    } <= forms
     assert "losing her balance" in person_variants("losing my balance")
     assert person_variants("numb feet") == {"numb feet"}
 

@@ -1,4 +1,5 @@
 """Seed loading: idempotent, respects staff edits, rejects bad content before writing."""
+
 import copy
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from kb.loader import Content, ContentError, load_content, read_content
 from kb.models import Answer, Entity, Setting, Source
 
 
-def test_reloading_unchanged_content_changes_nothing(fresh_kb_url: str, seed_content: Content) -> None:
+def test_reloading_unchanged_content_changes_nothing(
+    fresh_kb_url: str, seed_content: Content
+) -> None:
     with session_scope(fresh_kb_url) as session:
         report = load_content(session, seed_content)
     assert report.created == report.updated == 0
@@ -19,7 +22,9 @@ def test_reloading_unchanged_content_changes_nothing(fresh_kb_url: str, seed_con
     assert report.unchanged > 100
 
 
-def test_staff_edits_survive_a_reload_unless_forced(fresh_kb_url: str, seed_content: Content) -> None:
+def test_staff_edits_survive_a_reload_unless_forced(
+    fresh_kb_url: str, seed_content: Content
+) -> None:
     with session_scope(fresh_kb_url) as session:
         yo = session.execute(select(Entity).where(Entity.key == "yo")).scalar_one()
         yo.description = "Edited by clinic staff."
@@ -27,14 +32,19 @@ def test_staff_edits_survive_a_reload_unless_forced(fresh_kb_url: str, seed_cont
     with session_scope(fresh_kb_url) as session:
         report = load_content(session, seed_content)
         assert sorted(report.kept_staff_edits) == ["antibody yo", "setting emergency_number"]
-        assert session.execute(select(Entity.description).where(Entity.key == "yo")).scalar_one() == "Edited by clinic staff."
+        assert (
+            session.execute(select(Entity.description).where(Entity.key == "yo")).scalar_one()
+            == "Edited by clinic staff."
+        )
     with session_scope(fresh_kb_url) as session:
         report = load_content(session, seed_content, force=True)
         assert report.updated == 2
         assert session.get(Setting, "emergency_number").value == "112"
 
 
-def test_changed_seed_updates_rows_staff_did_not_touch(fresh_kb_url: str, seed_content: Content) -> None:
+def test_changed_seed_updates_rows_staff_did_not_touch(
+    fresh_kb_url: str, seed_content: Content
+) -> None:
     changed = copy.deepcopy(seed_content)
     changed.entities[("syndrome", "lems")]["description"] = "New reviewed text."
     with session_scope(fresh_kb_url) as session:
@@ -59,18 +69,35 @@ def _write_content(tmp_path: Path, mutate) -> Path:
 @pytest.mark.parametrize(
     ("file", "change", "message"),
     [
-        ("entities/antibodies.yml", lambda d: d["items"][0].update(sources=["no_such_source"]), "unknown source"),
-        ("entities/antibodies.yml", lambda d: d["items"][0].update(risk_group="huge"), "risk_group"),
-        ("entities/antibodies.yml", lambda d: d["items"][0].update(related={"cancer": ["no_such_cancer"]}), "not in the content"),
+        (
+            "entities/antibodies.yml",
+            lambda d: d["items"][0].update(sources=["no_such_source"]),
+            "unknown source",
+        ),
+        (
+            "entities/antibodies.yml",
+            lambda d: d["items"][0].update(risk_group="huge"),
+            "risk_group",
+        ),
+        (
+            "entities/antibodies.yml",
+            lambda d: d["items"][0].update(related={"cancer": ["no_such_cancer"]}),
+            "not in the content",
+        ),
         ("entities/antibodies.yml", lambda d: d["items"][0].update(description=""), "description"),
         ("answers.yml", lambda d: d["answers"][0].update(intent="ask_weather"), "intent"),
         ("entities/syndromes.yml", lambda d: d["items"].append(dict(d["items"][0])), "duplicate"),
-        ("entities/antibodies.yml", lambda d: d["items"][1]["synonyms"].append(d["items"][0]["synonyms"][0]),
-         "duplicate synonym"),
+        (
+            "entities/antibodies.yml",
+            lambda d: d["items"][1]["synonyms"].append(d["items"][0]["synonyms"][0]),
+            "duplicate synonym",
+        ),
         ("answers.yml", lambda d: d["answers"][0].update(text="x" * 5000), "limit is 4000"),
     ],
 )
-def test_invalid_content_is_rejected_with_its_location(tmp_path: Path, file, change, message) -> None:
+def test_invalid_content_is_rejected_with_its_location(
+    tmp_path: Path, file, change, message
+) -> None:
     def mutate(name: str, data: dict) -> None:
         if name == file:
             change(data)

@@ -1,4 +1,5 @@
 """Alembic migrations: they build exactly the models' schema, go down and up again, keep data."""
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext

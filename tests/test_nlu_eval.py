@@ -1,4 +1,5 @@
 """The evaluation set-up itself: configs, chosen pipeline, held-out set hygiene."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -62,9 +63,14 @@ def test_cv_epoch_cap_changes_only_diet_epochs(tmp_path: Path) -> None:
     assert capped != default and capped.name == default.name  # same name: same cache folder
     assert epochs_of(capped) == 50
     assert training_config(capped) != training_config(default)
-    assert training_config(capped) == training_config(default).replace('"epochs": 100', '"epochs": 50')
+    assert training_config(capped) == training_config(default).replace(
+        '"epochs": 100', '"epochs": 50'
+    )
     # below the cap, and pipelines without DIET, are trained as they are
-    assert capped_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml", 500, tmp_path) == CONFIG_DIR / f"{CHOSEN_CONFIG}.yml"
+    assert (
+        capped_config(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml", 500, tmp_path)
+        == CONFIG_DIR / f"{CHOSEN_CONFIG}.yml"
+    )
     assert capped_config(default, None, tmp_path) == default
 
 

@@ -1,4 +1,5 @@
 """Scoring of NLU predictions (nlu_eval.metrics), on small hand-checked cases."""
+
 import pytest
 
 from nlu_eval.metrics import (
@@ -48,7 +49,9 @@ def test_entities_match_on_type_value_and_overlapping_span() -> None:
 def test_each_gold_entity_is_matched_once_and_scored_per_type() -> None:
     text = "numb and numb, anti-Yo"
     gold = [ex(text, "x", Entity(0, 4, "symptom", "numbness"), Entity(15, 22, "antibody", "yo"))]
-    pred = [pr(text, "x", 1.0, Entity(0, 4, "symptom", "numbness"), Entity(1, 3, "symptom", "numbness"))]
+    pred = [
+        pr(text, "x", 1.0, Entity(0, 4, "symptom", "numbness"), Entity(1, 3, "symptom", "numbness"))
+    ]
     scores = entity_scores(gold, pred)
     assert scores.per_type["symptom"].precision == 0.5 and scores.per_type["symptom"].recall == 1.0
     assert scores.per_type["antibody"].recall == 0.0
@@ -78,7 +81,15 @@ def test_fallback_verdict_is_undone_and_entities_kept() -> None:
             {"name": "ask_antibodies", "confidence": 0.31},
             {"name": "inform_condition", "confidence": 0.2},
         ],
-        "entities": [{"start": 0, "end": 6, "entity": "antibody", "value": "yo", "extractor": "KBEntityExtractor"}],
+        "entities": [
+            {
+                "start": 0,
+                "end": 6,
+                "entity": "antibody",
+                "value": "yo",
+                "extractor": "KBEntityExtractor",
+            }
+        ],
     }
     assert classifier_intent(parse) == ("ask_antibodies", 0.31)
     assert to_prediction("anti-Yo?", parse).entities == (YO,)

@@ -4,6 +4,7 @@ Fails when held-out intent macro-F1 or entity F1 drops below 0.90. It never trai
 the model for the current inputs (``bot.build`` names it by their hash), so ``make test``
 (which builds first) always checks the model it is about to ship. ~1 minute.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -26,9 +27,13 @@ def heldout():
 def test_heldout_intent_macro_f1(heldout) -> None:
     scores, intents, _ = heldout
     worst = sorted(intents.per_intent.items(), key=lambda kv: kv[1].f1)[:5]
-    assert scores.intent_macro_f1 >= MINIMUM, f"macro-F1 {scores.intent_macro_f1:.3f}; weakest: {worst}"
+    assert scores.intent_macro_f1 >= MINIMUM, (
+        f"macro-F1 {scores.intent_macro_f1:.3f}; weakest: {worst}"
+    )
 
 
 def test_heldout_entity_f1(heldout) -> None:
     scores, _, entities = heldout
-    assert scores.entity_f1 >= MINIMUM, f"entity F1 {scores.entity_f1:.3f}; errors: {entities.errors[:10]}"
+    assert scores.entity_f1 >= MINIMUM, (
+        f"entity F1 {scores.entity_f1:.3f}; errors: {entities.errors[:10]}"
+    )

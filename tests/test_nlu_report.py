@@ -1,4 +1,5 @@
 """The evaluation report renders computed figures (nlu_eval.report), nothing typed in."""
+
 from pathlib import Path
 
 from nlu_eval.metrics import Entity, Example, Prediction, threshold_curve
@@ -32,12 +33,24 @@ def test_console_summary_has_intents_entities_and_confusions() -> None:
 def test_markdown_report_contains_the_comparison_and_threshold(tmp_path: Path) -> None:
     headline = score(GOLD, PRED)[0]
     configs = [
-        ConfigResult("rasa_default", "Rasa's default.", headline, across_folds([headline, headline]), 2, 61.0),
+        ConfigResult(
+            "rasa_default", "Rasa's default.", headline, across_folds([headline, headline]), 2, 61.0
+        ),
         ConfigResult("pns_x", "Ours.", headline, across_folds([headline, headline]), 2, 42.0),
     ]
     curve = threshold_curve(GOLD, PRED, [0.3, 0.5], fallback_cost=0.5)
-    doc = markdown(configs, "pns_x", model_result(), curve, curve[1], curve, 0.5, 0.5,
-                   {"train_examples": 10, "intents": 3, "test_examples": 3}, "cm.png")
+    doc = markdown(
+        configs,
+        "pns_x",
+        model_result(),
+        curve,
+        curve[1],
+        curve,
+        0.5,
+        0.5,
+        {"train_examples": 10, "intents": 3, "test_examples": 3},
+        "cm.png",
+    )
     assert "| `pns_x` **(chosen)** | 0.667 |" in doc
     assert "0.667 ± 0.000" in doc
     assert "Tuned threshold: **0.50**; `config.yml` uses 0.50 (matches)." in doc
@@ -49,9 +62,20 @@ def test_markdown_report_states_capped_cv_epochs_and_unfinished_configs() -> Non
     headline = score(GOLD, PRED)[0]
     configs = [ConfigResult("pns_x", "Ours.", headline, across_folds([headline]), 5, 42.0, 50, 10)]
     curve = threshold_curve(GOLD, PRED, [0.3, 0.5], fallback_cost=0.5)
-    doc = markdown(configs, "pns_x", model_result(), curve, curve[1], curve, 0.5, 0.5,
-                   {"train_examples": 10, "intents": 3, "test_examples": 3}, "cm.png",
-                   "python -m nlu_eval --cv-max-epochs 10", pending=["rasa_default"])
+    doc = markdown(
+        configs,
+        "pns_x",
+        model_result(),
+        curve,
+        curve[1],
+        curve,
+        0.5,
+        0.5,
+        {"train_examples": 10, "intents": 3, "test_examples": 3},
+        "cm.png",
+        "python -m nlu_eval --cv-max-epochs 10",
+        pending=["rasa_default"],
+    )
     assert "| 50 / 10 |" in doc
     assert "the CV runs of `pns_x` trained DIET for fewer epochs" in doc
     assert "**Partial report**" in doc and "`rasa_default`" in doc

@@ -1,9 +1,10 @@
 """The Rasa runtime fixes behave exactly like stock Rasa, only faster (bot/rasa_server.py)."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Any, Dict, Optional
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,7 @@ STOCK = rasa_server._STOCK_VALIDATE
 ACTION = RemoteAction("action_answer", None)
 
 
-def outcome(validate: Any, result: Dict[str, Any]) -> Optional[str]:
+def outcome(validate: Any, result: dict[str, Any]) -> str | None:
     """``None`` when accepted, else the message of the ValidationError raised."""
     try:
         assert validate(ACTION, result) is True
@@ -30,15 +31,20 @@ def outcome(validate: Any, result: Dict[str, Any]) -> Optional[str]:
 VALID = [
     {"events": [], "responses": []},
     {},
-    {"events": [
-        sdk_events.SlotSet("cancer_history", True),
-        sdk_events.ActiveLoop("referral_form"),
-        sdk_events.ActiveLoop(None),
-        sdk_events.FollowupAction("action_listen"),
-        sdk_events.ConversationPaused(),
-        sdk_events.ActionExecuted("action_listen"),
-        sdk_events.Restarted(),
-    ], "responses": [{"text": "Anti-Yo is an antibody.", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]},
+    {
+        "events": [
+            sdk_events.SlotSet("cancer_history", True),
+            sdk_events.ActiveLoop("referral_form"),
+            sdk_events.ActiveLoop(None),
+            sdk_events.FollowupAction("action_listen"),
+            sdk_events.ConversationPaused(),
+            sdk_events.ActionExecuted("action_listen"),
+            sdk_events.Restarted(),
+        ],
+        "responses": [
+            {"text": "Anti-Yo is an antibody.", "buttons": [{"title": "Yes", "payload": "/affirm"}]}
+        ],
+    },
 ]
 INVALID = [
     {"events": [{"no_event_key": 1}]},
@@ -53,7 +59,7 @@ INVALID = [
 
 
 @pytest.mark.parametrize("result", VALID)
-def test_valid_responses_are_accepted_like_stock(result: Dict[str, Any]) -> None:
+def test_valid_responses_are_accepted_like_stock(result: dict[str, Any]) -> None:
     assert outcome(STOCK, result) is None
     assert outcome(rasa_server.validate_action_result, result) is None
 
@@ -68,21 +74,33 @@ def test_invalid_responses_raise_stock_error(result: Any) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 event_like = st.fixed_dictionaries(
-    {"event": st.sampled_from(["slot", "action", "bot", "user", "active_loop", "followup", "bogus"])},
-    optional={"name": json_values, "value": json_values, "text": json_values, "timestamp": json_values},
+    {
+        "event": st.sampled_from(
+            ["slot", "action", "bot", "user", "active_loop", "followup", "bogus"]
+        )
+    },
+    optional={
+        "name": json_values,
+        "value": json_values,
+        "text": json_values,
+        "timestamp": json_values,
+    },
 )
 responses = st.fixed_dictionaries(
-    {}, optional={"events": st.lists(event_like, max_size=4) | json_values, "responses": json_values},
+    {},
+    optional={"events": st.lists(event_like, max_size=4) | json_values, "responses": json_values},
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(responses)
-def test_same_verdict_as_stock_on_generated_responses(result: Dict[str, Any]) -> None:
+def test_same_verdict_as_stock_on_generated_responses(result: dict[str, Any]) -> None:
     assert outcome(rasa_server.validate_action_result, result) == outcome(STOCK, result)
 
 
@@ -104,7 +122,10 @@ def test_installed_rasa_is_the_fixed_release() -> None:
 
 def test_entry_point_runs_rasas_command_line() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.rasa_server", "--version"], capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "bot.rasa_server", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     assert rasa_server.FIXED_RASA_VERSION in done.stdout
@@ -126,16 +147,24 @@ from bot.local_services import free_port  # noqa: E402
 
 async def call_action(output: CollectingOutputChannel, port: int) -> list:
     """Run a RemoteAction through the fix against the action endpoint on ``port``."""
-    action = RemoteAction("action_answer_knowledge", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+    action = RemoteAction(
+        "action_answer_knowledge", EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    )
     domain = Domain.empty()
     return await rasa_server.run_remote_action(
-        action, output, TemplatedNaturalLanguageGenerator(domain.responses),
-        DialogueStateTracker("patient", domain.slots), domain,
+        action,
+        output,
+        TemplatedNaturalLanguageGenerator(domain.responses),
+        DialogueStateTracker("patient", domain.slots),
+        domain,
     )
 
 
-async def call_real_endpoint(output: CollectingOutputChannel, status: int, body: Dict[str, Any]) -> list:
+async def call_real_endpoint(
+    output: CollectingOutputChannel, status: int, body: dict[str, Any]
+) -> list:
     """The same against a real local HTTP server answering ``status`` with ``body``."""
+
     async def webhook(_request: web.Request) -> web.Response:
         return web.json_response(body, status=status)
 
@@ -153,7 +182,9 @@ async def call_real_endpoint(output: CollectingOutputChannel, status: int, body:
 
 async def test_answered_action_leaves_the_turn_ok() -> None:
     output = CollectingOutputChannel()
-    events = await call_real_endpoint(output, 200, {"events": [], "responses": [{"text": "LEMS is a syndrome."}]})
+    events = await call_real_endpoint(
+        output, 200, {"events": [], "responses": [{"text": "LEMS is a syndrome."}]}
+    )
     assert not turn_failed(output)
     assert [e.text for e in events] == ["LEMS is a syndrome."]
 
@@ -176,7 +207,9 @@ async def test_action_server_error_marks_the_turn_failed() -> None:
 async def test_form_rejection_is_dialogue_not_failure() -> None:
     output = CollectingOutputChannel()
     with pytest.raises(ActionExecutionRejection):
-        await call_real_endpoint(output, 400, {"action_name": "validate_referral_form", "error": "no slot filled"})
+        await call_real_endpoint(
+            output, 400, {"action_name": "validate_referral_form", "error": "no slot filled"}
+        )
     assert not turn_failed(output)
 
 

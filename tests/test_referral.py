@@ -1,12 +1,20 @@
 """The referral decision, exhaustively: every combination of the three facts (true, false,
 unknown) and the emergency override, checked against the DESIGN.md table written out here."""
+
 import itertools
-from typing import Optional
 
 import pytest
 
 from actions.referral import (
-    EMERGENCY, FACT_SLOTS, NEUROLOGIST, NEUROMUSCULAR_CENTRE, NO_REFERRAL, Facts, advice_for, decide, next_question,
+    EMERGENCY,
+    FACT_SLOTS,
+    NEUROLOGIST,
+    NEUROMUSCULAR_CENTRE,
+    NO_REFERRAL,
+    Facts,
+    advice_for,
+    decide,
+    next_question,
 )
 
 VALUES = (True, False, None)
@@ -40,14 +48,16 @@ def completions(facts: Facts) -> set[str]:
     results = set()
     for values in itertools.product((True, False), repeat=len(unknown)):
         full = {**facts.__dict__, **dict(zip(unknown, values))}
-        results.add(table(full["cancer_history"], full["neuro_symptoms"], full["antibodies_positive"]))
+        results.add(
+            table(full["cancer_history"], full["neuro_symptoms"], full["antibodies_positive"])
+        )
     return results
 
 
 @pytest.mark.parametrize("facts", ALL_STATES, ids=str)
 def test_partial_facts_decide_only_when_the_answer_cannot_change(facts: Facts) -> None:
     outcomes = completions(facts)
-    expected: Optional[str] = outcomes.pop() if len(outcomes) == 1 else None
+    expected: str | None = outcomes.pop() if len(outcomes) == 1 else None
     assert decide(facts) == expected
 
 

@@ -3,17 +3,18 @@
 Rate limiting, text cleaning, log redaction, the retention job on a real (SQLite) Rasa
 tracker store, the generated endpoints, the action server's secret check.
 """
+
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------- rate limit
 
+
 def test_burst_passes_then_refused_until_refilled() -> None:
     now = [0.0]
     limiter = RateLimiter(burst=3, per_minute=60, clock=lambda: now[0])
@@ -50,6 +52,7 @@ def test_bucket_never_exceeds_its_burst() -> None:
 
 
 # ---------------------------------------------------------------- text cleaning
+
 
 def test_control_characters_become_spaces_and_lone_surrogates_are_refused() -> None:
     assert clean_text("what\x00 is\x1b[31m LEMS?\x7f\n") == "what  is [31m LEMS? \n"
@@ -70,14 +73,18 @@ def test_metadata_strings_are_cleaned() -> None:
 
 # ---------------------------------------------------------------- log redaction
 
-def test_log_records_are_redacted_before_any_handler_sees_them(caplog: pytest.LogCaptureFixture) -> None:
+
+def test_log_records_are_redacted_before_any_handler_sees_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     previous = logging.getLogRecordFactory()
     try:
         install()
         install()  # idempotent
         with caplog.at_level(logging.INFO, logger="pns.test"):
-            logging.getLogger("pns.test").info("patient %s wrote: call me on %s", "jane.doe@example.org",
-                                               "+44 20 7946 0958")
+            logging.getLogger("pns.test").info(
+                "patient %s wrote: call me on %s", "jane.doe@example.org", "+44 20 7946 0958"
+            )
     finally:
         logging.setLogRecordFactory(previous)
     assert "jane.doe@example.org" not in caplog.text and "7946" not in caplog.text
@@ -91,10 +98,15 @@ def test_redaction_leaves_records_without_contacts_alone() -> None:
 
 # ---------------------------------------------------------------- retention
 
+
 def tracker_at(sender: str, when: float) -> DialogueStateTracker:
     tracker = DialogueStateTracker(sender, slots=[])
-    for event in (ActionExecuted("action_listen"), UserUttered("what is LEMS?"), BotUttered("LEMS is…"),
-                  ActionExecuted("action_listen")):
+    for event in (
+        ActionExecuted("action_listen"),
+        UserUttered("what is LEMS?"),
+        BotUttered("LEMS is…"),
+        ActionExecuted("action_listen"),
+    ):
         event.timestamp = when
         tracker.update(event)
     return tracker
@@ -124,35 +136,63 @@ def test_retention_period_must_be_positive() -> None:
 
 # ---------------------------------------------------------------- configuration
 
+
 def test_endpoints_use_in_memory_stores_unless_configured(tmp_path: Path) -> None:
     target = tmp_path / "endpoints.yml"
-    base = {"PNS_ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook", "PNS_ACTION_SECRET": "s3cret"}
+    base = {
+        "PNS_ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
+        "PNS_ACTION_SECRET": "s3cret",
+    }
     report = write_config(ROOT / "endpoints.yml", target, base)
     generated = yaml.safe_load(target.read_text())
-    assert set(generated) == {"action_endpoint"} and sorted(report.disabled) == ["lock_store", "tracker_store"]
+    assert set(generated) == {"action_endpoint"} and sorted(report.disabled) == [
+        "lock_store",
+        "tracker_store",
+    ]
     assert generated["action_endpoint"]["headers"] == {"X-PNS-Action-Secret": "s3cret"}
     assert target.stat().st_mode & 0o077 == 0
 
-    write_config(ROOT / "endpoints.yml", target, {**base, "PNS_TRACKER_STORE_URL": "postgresql://db/t",
-                                                   "PNS_LOCK_STORE_URL": "redis://127.0.0.1:6379/0"})
+    write_config(
+        ROOT / "endpoints.yml",
+        target,
+        {
+            **base,
+            "PNS_TRACKER_STORE_URL": "postgresql://db/t",
+            "PNS_LOCK_STORE_URL": "redis://127.0.0.1:6379/0",
+        },
+    )
     generated = yaml.safe_load(target.read_text())
-    assert generated["tracker_store"] == {"type": "bot.tracker_store.UrlSQLTrackerStore", "url": "postgresql://db/t"}
-    assert generated["lock_store"] == {"type": "bot.lock_store.AtomicRedisLockStore",
-                                       "url": "redis://127.0.0.1:6379/0"}
+    assert generated["tracker_store"] == {
+        "type": "bot.tracker_store.UrlSQLTrackerStore",
+        "url": "postgresql://db/t",
+    }
+    assert generated["lock_store"] == {
+        "type": "bot.lock_store.AtomicRedisLockStore",
+        "url": "redis://127.0.0.1:6379/0",
+    }
 
 
 def test_action_secret_comparison() -> None:
     assert secret_matches("abc", "abc")
-    assert not secret_matches(None, "abc") and not secret_matches("abd", "abc") and not secret_matches("", "abc")
+    assert (
+        not secret_matches(None, "abc")
+        and not secret_matches("abd", "abc")
+        and not secret_matches("", "abc")
+    )
 
 
 # ---------------------------------------------------------------- KB importer fuzz
 
+
 @settings(max_examples=200, deadline=None, database=None)
-@given(st.binary(max_size=400) | st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")),
-       st.sampled_from(["items.yml", "items.csv"]))
-def test_kb_importer_reads_any_bytes_or_says_clearly_why_not(tmp_path_factory: pytest.TempPathFactory,
-                                                             data: bytes, name: str) -> None:
+@given(
+    st.binary(max_size=400)
+    | st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.sampled_from(["items.yml", "items.csv"]),
+)
+def test_kb_importer_reads_any_bytes_or_says_clearly_why_not(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, name: str
+) -> None:
     path = tmp_path_factory.mktemp("fuzz") / name
     path.write_bytes(data)
     try:
@@ -164,6 +204,7 @@ def test_kb_importer_reads_any_bytes_or_says_clearly_why_not(tmp_path_factory: p
 
 
 # ---------------------------------------------------------------- deliberate silence
+
 
 def test_only_a_paused_conversation_is_meant_to_be_silent() -> None:
     from types import SimpleNamespace
@@ -180,7 +221,11 @@ def test_only_a_paused_conversation_is_meant_to_be_silent() -> None:
         await store.save(paused)
         await store.save(tracker_at("talking", time.time()))
         agent = SimpleNamespace(tracker_store=store)  # what the channels read: agent.tracker_store
-        return [await silence_expected(agent, "handed-over"), await silence_expected(agent, "talking"),
-                await silence_expected(agent, "unknown"), await silence_expected(None, "talking")]
+        return [
+            await silence_expected(agent, "handed-over"),
+            await silence_expected(agent, "talking"),
+            await silence_expected(agent, "unknown"),
+            await silence_expected(None, "talking"),
+        ]
 
     assert asyncio.run(check()) == [True, False, False, False]

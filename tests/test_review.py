@@ -1,5 +1,7 @@
 """The review workflow: drafts are never served, nobody publishes their own text, history and rollback."""
-from typing import Any, Callable
+
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -26,7 +28,9 @@ def fields(ref: Ref, payload: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in to_record(ref, payload).items() if k != "ref"}
 
 
-def draft(url: str, ref: Ref, change: Callable[[dict[str, Any]], None], author: str = "alice") -> Revision:
+def draft(
+    url: str, ref: Ref, change: Callable[[dict[str, Any]], None], author: str = "alice"
+) -> Revision:
     """Save a draft of ``ref`` made by applying ``change`` to its published fields."""
     with session_scope(url) as session:
         current = LiveContent(session).payload(ref) or {}
@@ -50,7 +54,9 @@ def test_seed_content_is_recorded_as_published_by_seed(kb_url: str, seed_content
     with session_scope(kb_url) as session:
         published = revisions.published_revisions(session)
         assert set(published) == set(seed_content.items)
-        assert {(r.author, r.action, r.published_by) for r in published.values()} == {("seed", "seed", "seed")}
+        assert {(r.author, r.action, r.published_by) for r in published.values()} == {
+            ("seed", "seed", "seed")
+        }
         assert all(revisions.payload(r) == seed_content.items[ref] for ref, r in published.items())
         assert not revisions.open_revisions(session)
 
@@ -91,7 +97,11 @@ def test_an_author_cannot_approve_or_publish_their_own_change(fresh_kb_url: str)
         step(url, review.publish, [OVERVIEW], "alice")
     assert "Self-published?" not in reply(url, "ask_pns_overview")
     published = step(url, review.publish, [OVERVIEW], "carol")[0]
-    assert (published.author, published.reviewed_by, published.published_by) == ("alice", "bob", "carol")
+    assert (published.author, published.reviewed_by, published.published_by) == (
+        "alice",
+        "bob",
+        "carol",
+    )
 
 
 def test_publishing_a_change_in_review_approves_it_on_the_way(fresh_kb_url: str) -> None:
@@ -108,7 +118,10 @@ def test_every_change_keeps_a_version_with_author_time_and_diff(fresh_kb_url: st
     step(url, review.publish, [YO], "bob")
     with session_scope(url) as session:
         history = revisions.versions(session, YO)
-    assert [(r.version, r.status, r.author) for r in history] == [(1, "superseded", "seed"), (2, "published", "alice")]
+    assert [(r.version, r.status, r.author) for r in history] == [
+        (1, "superseded", "seed"),
+        (2, "published", "alice"),
+    ]
     assert history[1].created_at is not None and history[1].published_at is not None
     changed = [line for line in history[1].diff.splitlines()[2:] if line[:1] in "+-"]
     assert changed == ["-- CDR2L"]
@@ -120,7 +133,11 @@ def test_editing_again_supersedes_the_open_change(fresh_kb_url: str) -> None:
     draft(url, OVERVIEW, lambda f: f.update(text="Second try."), author="bob")
     with session_scope(url) as session:
         history = revisions.versions(session, OVERVIEW)
-        assert [(r.status, r.author) for r in history] == [("published", "seed"), ("superseded", "alice"), ("draft", "bob")]
+        assert [(r.status, r.author) for r in history] == [
+            ("published", "seed"),
+            ("superseded", "alice"),
+            ("draft", "bob"),
+        ]
         assert "-text: First try." in history[2].diff and "+text: Second try." in history[2].diff
         assert revisions.open_revision(session, OVERVIEW).version == 3
 
@@ -128,7 +145,9 @@ def test_editing_again_supersedes_the_open_change(fresh_kb_url: str) -> None:
 def test_saving_unchanged_text_records_nothing(fresh_kb_url: str) -> None:
     with session_scope(fresh_kb_url) as session:
         payload = LiveContent(session).payload(YO)
-        report = draft_records(session, [Record("test", YO, fields(YO, payload))], Change("alice", "edit"))
+        report = draft_records(
+            session, [Record("test", YO, fields(YO, payload))], Change("alice", "edit")
+        )
         assert not report.drafted and report.unchanged == [YO]
 
 
@@ -153,7 +172,12 @@ def test_rollback_restores_a_published_version_as_a_new_one(fresh_kb_url: str) -
 
     restored = step(url, review.rollback, OVERVIEW, 1, "carol")
     assert reply(url, "ask_pns_overview") == original
-    assert (restored.version, restored.action, restored.author, restored.status) == (3, "rollback", "carol", "published")
+    assert (restored.version, restored.action, restored.author, restored.status) == (
+        3,
+        "rollback",
+        "carol",
+        "published",
+    )
     assert "-text: A text that turns out wrong." in restored.diff
     with pytest.raises(ReviewError, match="already the published version"):
         step(url, review.rollback, OVERVIEW, 3, "carol")
@@ -167,7 +191,9 @@ def test_rollback_refuses_a_version_that_was_never_reviewed(fresh_kb_url: str) -
         step(fresh_kb_url, review.rollback, OVERVIEW, 2, "alice")
 
 
-def test_a_change_made_against_an_older_version_cannot_overwrite_a_newer_one(fresh_kb_url: str) -> None:
+def test_a_change_made_against_an_older_version_cannot_overwrite_a_newer_one(
+    fresh_kb_url: str,
+) -> None:
     url = fresh_kb_url
     draft(url, OVERVIEW, lambda f: f.update(text="Version two."))
     step(url, review.submit, OVERVIEW, "alice")
@@ -184,10 +210,25 @@ def test_new_items_that_need_each_other_go_live_together(fresh_kb_url: str) -> N
     source, entity = parse_ref("source:zic"), entity_ref("antibody", "zic4")
     answer = parse_ref("answer:ask_tests:antibody:zic4")
     records = [
-        Record("new.yml, line 1", source, {"short": "Zic paper", "citation": "A. Author. Zic4. 2020."}),
-        Record("new.yml, line 4", entity, {"name": "anti-Zic4 antibody", "description": "A rare antibody.",
-                                           "synonyms": ["Zic4"], "related": ["cancer:sclc"], "sources": ["zic"]}),
-        Record("new.yml, line 9", answer, {"text": "It is found with a blood test.", "sources": ["zic"]}),
+        Record(
+            "new.yml, line 1", source, {"short": "Zic paper", "citation": "A. Author. Zic4. 2020."}
+        ),
+        Record(
+            "new.yml, line 4",
+            entity,
+            {
+                "name": "anti-Zic4 antibody",
+                "description": "A rare antibody.",
+                "synonyms": ["Zic4"],
+                "related": ["cancer:sclc"],
+                "sources": ["zic"],
+            },
+        ),
+        Record(
+            "new.yml, line 9",
+            answer,
+            {"text": "It is found with a blood test.", "sources": ["zic"]},
+        ),
     ]
     with session_scope(url) as session:
         draft_records(session, records, Change("alice", "import"), submit=True)
@@ -209,11 +250,15 @@ def test_publishing_refuses_a_synonym_another_entity_uses(fresh_kb_url: str) -> 
     with pytest.raises(ContentError, match="duplicate synonym 'pca x'"):
         step(url, review.publish, [YO, hu], "bob")
     step(url, review.publish, [YO], "bob")
-    with pytest.raises(ContentError, match="duplicate synonym 'pca x': also used by entity:antibody:yo"):
+    with pytest.raises(
+        ContentError, match="duplicate synonym 'pca x': also used by entity:antibody:yo"
+    ):
         step(url, review.publish, [hu], "bob")
 
 
-def test_a_published_staff_edit_survives_a_seed_reload_unless_forced(fresh_kb_url: str, seed_content: Content) -> None:
+def test_a_published_staff_edit_survives_a_seed_reload_unless_forced(
+    fresh_kb_url: str, seed_content: Content
+) -> None:
     url = fresh_kb_url
     draft(url, OVERVIEW, lambda f: f.update(text="Staff text."))
     step(url, review.submit, OVERVIEW, "alice")
@@ -235,7 +280,9 @@ def test_items_without_history_get_a_baseline_before_their_first_change(fresh_kb
     with session_scope(fresh_kb_url) as session:
         history = revisions.versions(session, OVERVIEW)
         assert [(r.version, r.status, r.author, r.action) for r in history] == [
-            (1, "published", "seed", "baseline"), (2, "draft", "alice", "edit")]
+            (1, "published", "seed", "baseline"),
+            (2, "draft", "alice", "edit"),
+        ]
         assert history[1].base_version == 1
 
 
@@ -244,14 +291,26 @@ def test_staff_must_say_who_they_are(fresh_kb_url: str, user) -> None:
     with pytest.raises(ReviewError):
         draft(fresh_kb_url, OVERVIEW, lambda f: f.update(text="Anonymous."), author=user)
     with session_scope(fresh_kb_url) as session:
-        assert session.scalar(select(func.count(Revision.id)).where(Revision.status == "draft")) == 0
+        assert (
+            session.scalar(select(func.count(Revision.id)).where(Revision.status == "draft")) == 0
+        )
 
 
 @pytest.mark.parametrize("status", ["published", "draft"])
-def test_the_database_allows_one_published_and_one_open_version_per_item(fresh_kb_url: str, status: str) -> None:
+def test_the_database_allows_one_published_and_one_open_version_per_item(
+    fresh_kb_url: str, status: str
+) -> None:
     def version(number: int) -> Revision:
-        return Revision(item_ref="centre", version=number, status=status, action="edit", payload="{}", diff="",
-                        author="alice", created_at=revisions.now())
+        return Revision(
+            item_ref="centre",
+            version=number,
+            status=status,
+            action="edit",
+            payload="{}",
+            diff="",
+            author="alice",
+            created_at=revisions.now(),
+        )
 
     with pytest.raises(IntegrityError):
         with session_scope(fresh_kb_url) as session:

@@ -1,7 +1,13 @@
 from pathlib import Path
 
 from bot.settings import (
-    TELEGRAM_SECRET_VAR, TELEGRAM_TOKEN_VAR, TOKEN_VAR, ensure_telegram_secret, ensure_token, load_settings, read_env_file,
+    TELEGRAM_SECRET_VAR,
+    TELEGRAM_TOKEN_VAR,
+    TOKEN_VAR,
+    ensure_telegram_secret,
+    ensure_token,
+    load_settings,
+    read_env_file,
 )
 
 
@@ -49,8 +55,13 @@ def test_web_page_defaults_and_its_origin_may_call_rasa(tmp_path: Path) -> None:
 
 
 def test_web_origins_and_socket_url_can_be_set(tmp_path: Path) -> None:
-    settings = load_settings(environ={"PNS_WEB_ORIGINS": "https://clinic.example.org/, http://localhost:8000",
-                                      "PNS_WEB_SOCKET_URL": "https://chat.example.org"}, root=tmp_path)
+    settings = load_settings(
+        environ={
+            "PNS_WEB_ORIGINS": "https://clinic.example.org/, http://localhost:8000",
+            "PNS_WEB_SOCKET_URL": "https://chat.example.org",
+        },
+        root=tmp_path,
+    )
     assert settings.web_origins == ("https://clinic.example.org", "http://localhost:8000")
     assert settings.web_socket_url == "https://chat.example.org"
 
@@ -61,4 +72,9 @@ def test_telegram_secret_is_generated_only_once_telegram_is_configured(tmp_path:
     secret = ensure_telegram_secret(env, environ={TELEGRAM_TOKEN_VAR: "1:abc"})
     assert secret and read_env_file(env)[TELEGRAM_SECRET_VAR] == secret
     assert ensure_telegram_secret(env, environ={TELEGRAM_TOKEN_VAR: "1:abc"}) == secret
-    assert ensure_telegram_secret(env, environ={TELEGRAM_TOKEN_VAR: "1:abc", TELEGRAM_SECRET_VAR: "given"}) == "given"
+    assert (
+        ensure_telegram_secret(
+            env, environ={TELEGRAM_TOKEN_VAR: "1:abc", TELEGRAM_SECRET_VAR: "given"}
+        )
+        == "given"
+    )

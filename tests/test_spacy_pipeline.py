@@ -1,4 +1,5 @@
 """The project's spaCy pipeline, built from a real KB: entities come out as canonical ids."""
+
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,9 @@ def ents(nlp, text: str) -> list[tuple[str, str]]:
         ("explain stiff persn syndrome", ("syndrome", "stiff_person")),
     ],
 )
-def test_entities_are_recognised_as_canonical_ids(nlp, text: str, expected: tuple[str, str]) -> None:
+def test_entities_are_recognised_as_canonical_ids(
+    nlp, text: str, expected: tuple[str, str]
+) -> None:
     assert expected in ents(nlp, text)
 
 
@@ -80,7 +83,10 @@ def test_entities_are_recognised_as_canonical_ids(nlp, text: str, expected: tupl
         ),
         ("anti hu and small cell lung cancr", [("antibody", "hu"), ("cancer", "sclc")]),
         ("lamber-eaton syndrom", [("syndrome", "lems")]),
-        ("dads eyelids are droopy and he sees double", [("symptom", "drooping_eyelids"), ("symptom", "double_vision")]),
+        (
+            "dads eyelids are droopy and he sees double",
+            [("symptom", "drooping_eyelids"), ("symptom", "double_vision")],
+        ),
         ("OMS in my daughter", [("syndrome", "opsoclonus_myoclonus")]),
         ("anna1 positive", [("antibody", "hu")]),
         ("ANNA 1 positive", [("antibody", "hu")]),
@@ -89,14 +95,25 @@ def test_entities_are_recognised_as_canonical_ids(nlp, text: str, expected: tupl
         ("she keeps forgeting things", [("symptom", "memory_loss")]),
         ("hes shaky on his feet", [("symptom", "unsteady_walking")]),
         ("mri brain and lumbar punction next week", [("test", "mri"), ("test", "lumbar_puncture")]),
-        ("my husband has sclc and his legs feel weak", [("cancer", "sclc"), ("symptom", "weakness")]),
-        ("my gran is dizzy and cant swallow properly", [("symptom", "dizziness"), ("symptom", "swallowing_difficulty")]),
-        ("i had chemo and radiotherapy", [("treatment", "chemotherapy"), ("treatment", "radiotherapy")]),
+        (
+            "my husband has sclc and his legs feel weak",
+            [("cancer", "sclc"), ("symptom", "weakness")],
+        ),
+        (
+            "my gran is dizzy and cant swallow properly",
+            [("symptom", "dizziness"), ("symptom", "swallowing_difficulty")],
+        ),
+        (
+            "i had chemo and radiotherapy",
+            [("treatment", "chemotherapy"), ("treatment", "radiotherapy")],
+        ),
         # an everyday word one letter from a symptom ("shaking") stays an everyday word
         ("can i get pns from sharing food with my husband", []),
     ],
 )
-def test_patient_messages_yield_exactly_their_kb_terms(nlp, text: str, expected: list[tuple[str, str]]) -> None:
+def test_patient_messages_yield_exactly_their_kb_terms(
+    nlp, text: str, expected: list[tuple[str, str]]
+) -> None:
     assert ents(nlp, text) == expected
 
 
@@ -130,7 +147,12 @@ def test_longest_match_wins(nlp) -> None:
 
 
 def test_pipeline_is_saved_and_loaded_with_its_own_components(nlp) -> None:
-    assert nlp.pipe_names == ["pns_normalizer", "entity_ruler", "pns_fuzzy_matcher", "pns_entity_spans"]
+    assert nlp.pipe_names == [
+        "pns_normalizer",
+        "entity_ruler",
+        "pns_fuzzy_matcher",
+        "pns_entity_spans",
+    ]
 
 
 def test_plain_text_has_no_entities(nlp) -> None:
@@ -170,7 +192,9 @@ def test_a_new_synonym_triggers_a_rebuild(fresh_kb_url: str, tmp_path: Path) -> 
         (None, "n\u2019t", "n\u2019t", "n't"),
     ],
 )
-def test_normalizer_unifies_clitics_and_spellings(previous, text: str, norm: str, expected: str) -> None:
+def test_normalizer_unifies_clitics_and_spellings(
+    previous, text: str, norm: str, expected: str
+) -> None:
     from nlu.spacy_components import norm_of
 
     assert norm_of(previous, text, norm) == expected

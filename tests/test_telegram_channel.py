@@ -1,18 +1,33 @@
 """Telegram connector pieces that need no server (the end-to-end test is in integration/)."""
+
 from __future__ import annotations
 
 import pytest
 from sanic.request import Request
 
 from bot.channels.telegram import (
-    MAX_CALLBACK_BYTES, SECRET_HEADER, SecretTelegramInput, callback_data, command_text, extract_update,
+    MAX_CALLBACK_BYTES,
+    SECRET_HEADER,
+    SecretTelegramInput,
+    callback_data,
+    command_text,
+    extract_update,
 )
 
 
-@pytest.mark.parametrize(("text", "sent"), [
-    ("/start", "/greet"), ("/start ref-123", "/greet"), ("/start@pns_bot", "/greet"), ("/START", "/greet"),
-    ("/help", "/ask_capabilities"), ("what is LEMS?", "what is LEMS?"), ("/restart", "/restart"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("/start", "/greet"),
+        ("/start ref-123", "/greet"),
+        ("/start@pns_bot", "/greet"),
+        ("/START", "/greet"),
+        ("/help", "/ask_capabilities"),
+        ("what is LEMS?", "what is LEMS?"),
+        ("/restart", "/restart"),
+        ("", ""),
+    ],
+)
 def test_commands_map_to_intents(text: str, sent: str) -> None:
     assert command_text(text) == sent
 
@@ -26,10 +41,17 @@ def test_callback_data_is_the_payload_or_the_title_when_too_long() -> None:
 
 def test_updates_give_chat_text_and_button_press() -> None:
     message = {"update_id": 1, "message": {"chat": {"id": 5}, "text": "hi"}}
-    press = {"update_id": 2, "callback_query": {"id": "q1", "data": "/affirm", "message": {"chat": {"id": 5}}}}
+    press = {
+        "update_id": 2,
+        "callback_query": {"id": "q1", "data": "/affirm", "message": {"chat": {"id": 5}}},
+    }
     assert extract_update(message) == (5, "hi", None)
     assert extract_update(press) == (5, "/affirm", "q1")
-    assert extract_update({"update_id": 3, "edited_message": {"chat": {"id": 5}, "text": "x"}}) == (None, None, None)
+    assert extract_update({"update_id": 3, "edited_message": {"chat": {"id": 5}, "text": "x"}}) == (
+        None,
+        None,
+        None,
+    )
     assert extract_update({"message": {"chat": {"id": "5"}, "text": "x"}}) == (None, "x", None)
     assert extract_update({"message": {"chat": {"id": 5}, "sticker": {}}}) == (5, None, None)
 
@@ -47,5 +69,10 @@ def request_with(headers: dict[str, str]) -> Request:
 def test_only_the_exact_secret_authenticates() -> None:
     channel = SecretTelegramInput("1:abc", "right-secret")
     assert channel.authentic(request_with({SECRET_HEADER: "right-secret"}))
-    for wrong in ({}, {SECRET_HEADER: ""}, {SECRET_HEADER: "right-secre"}, {SECRET_HEADER: "right-secrets"}):
+    for wrong in (
+        {},
+        {SECRET_HEADER: ""},
+        {SECRET_HEADER: "right-secre"},
+        {SECRET_HEADER: "right-secrets"},
+    ):
         assert not channel.authentic(request_with(wrong))

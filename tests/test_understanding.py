@@ -1,7 +1,15 @@
 import pytest
 
 from actions.understanding import (
-    NO, UNKNOWN, YES, answer_kind, has_red_flag, is_follow_up, is_negated, resolve_follow_up, wants_to_stop,
+    NO,
+    UNKNOWN,
+    YES,
+    answer_kind,
+    has_red_flag,
+    is_follow_up,
+    is_negated,
+    resolve_follow_up,
+    wants_to_stop,
 )
 
 
@@ -95,23 +103,35 @@ def test_follow_up_detection() -> None:
 
 
 def test_follow_up_takes_previous_entities() -> None:
-    assert resolve_follow_up("ask_treatment", [], "and how is it treated?", "ask_syndrome", [("syndrome", "lems")]) == (
-        "ask_treatment", [("syndrome", "lems")])
+    assert resolve_follow_up(
+        "ask_treatment", [], "and how is it treated?", "ask_syndrome", [("syndrome", "lems")]
+    ) == ("ask_treatment", [("syndrome", "lems")])
 
 
 def test_what_about_keeps_previous_intent() -> None:
-    assert resolve_follow_up("ask_syndrome", [("antibody", "ri")], "what about anti-Ri?", "ask_antibodies",
-                             [("antibody", "yo")]) == ("ask_antibodies", [("antibody", "ri")])
+    assert resolve_follow_up(
+        "ask_syndrome",
+        [("antibody", "ri")],
+        "what about anti-Ri?",
+        "ask_antibodies",
+        [("antibody", "yo")],
+    ) == ("ask_antibodies", [("antibody", "ri")])
 
 
 def test_questions_about_pns_in_general_never_inherit_a_topic() -> None:
-    assert resolve_follow_up("ask_pns_overview", [], "is it contagious", "ask_tests", [("test", "emg")]) == (
-        "ask_pns_overview", [])
+    assert resolve_follow_up(
+        "ask_pns_overview", [], "is it contagious", "ask_tests", [("test", "emg")]
+    ) == ("ask_pns_overview", [])
 
 
 def test_a_fresh_question_is_left_alone() -> None:
-    assert resolve_follow_up("ask_treatment", [], "how is PNS treated", "ask_syndrome", [("syndrome", "lems")]) == (
-        "ask_treatment", [])
-    assert resolve_follow_up("ask_tests", [("test", "mri")], "what is an MRI", "ask_syndrome", [("syndrome", "lems")]) == (
-        "ask_tests", [("test", "mri")])
-    assert resolve_follow_up("ask_treatment", [], "and how is it treated", None, []) == ("ask_treatment", [])
+    assert resolve_follow_up(
+        "ask_treatment", [], "how is PNS treated", "ask_syndrome", [("syndrome", "lems")]
+    ) == ("ask_treatment", [])
+    assert resolve_follow_up(
+        "ask_tests", [("test", "mri")], "what is an MRI", "ask_syndrome", [("syndrome", "lems")]
+    ) == ("ask_tests", [("test", "mri")])
+    assert resolve_follow_up("ask_treatment", [], "and how is it treated", None, []) == (
+        "ask_treatment",
+        [],
+    )

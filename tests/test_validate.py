@@ -1,4 +1,5 @@
 """``python -m kb validate``: clean on the shipped content, and finds each kind of problem."""
+
 from sqlalchemy import delete, select
 
 from kb import review
@@ -31,14 +32,18 @@ def test_every_contract_id_has_an_entry_with_a_source(session) -> None:
 def test_missing_entries_are_reported(fresh_kb_url: str) -> None:
     with session_scope(fresh_kb_url) as session:
         session.execute(delete(Entity).where(Entity.key == "yo"))
-        session.execute(delete(Answer).where(Answer.intent == "ask_prognosis", Answer.entity_id.is_(None)))
+        session.execute(
+            delete(Answer).where(Answer.intent == "ask_prognosis", Answer.entity_id.is_(None))
+        )
         session.execute(delete(Phrase).where(Phrase.key == "handoff"))
         session.execute(delete(Setting))
     found = problems(fresh_kb_url)
-    for expected in ("entity:antibody:yo: contract id has no entry",
-                     "answer:ask_prognosis: knowledge intent has no general answer",
-                     "phrase:handoff: phrase used by the answers is missing",
-                     "setting:emergency_number: setting is missing"):
+    for expected in (
+        "entity:antibody:yo: contract id has no entry",
+        "answer:ask_prognosis: knowledge intent has no general answer",
+        "phrase:handoff: phrase used by the answers is missing",
+        "setting:emergency_number: setting is missing",
+    ):
         assert expected in found
 
 
@@ -54,22 +59,32 @@ def test_content_edited_around_the_workflow_is_reported(fresh_kb_url: str) -> No
     assert "entity:syndrome:lems: needs at least one source key" in found
     assert "answer:ask_cause: 'text' must be non-empty text" in found
     assert "entity:antibody:hu, entity:antibody:yo: duplicate synonym 'pca 1'" in found
-    assert any(p.startswith("answer:ask_cause: live content differs from published v1") for p in found)
+    assert any(
+        p.startswith("answer:ask_cause: live content differs from published v1") for p in found
+    )
 
 
 def test_open_changes_are_checked_before_anyone_publishes_them(fresh_kb_url: str) -> None:
     ref = entity_ref("syndrome", "lems")
     with session_scope(fresh_kb_url) as session:
         item = LiveContent(session).payload(ref)
-        fields = {**item, "related": [f"{k}:{i}" for k, i in item["related"]] + ["cancer:brand_new"]}
+        fields = {
+            **item,
+            "related": [f"{k}:{i}" for k, i in item["related"]] + ["cancer:brand_new"],
+        }
         new_cancer = {"name": "Brand new", "description": "A draft.", "sources": ["g21"]}
-        draft_records(session, [Record("t", entity_ref("cancer", "brand_new"), new_cancer), Record("t", ref, fields)],
-                      Change("alice", "import"))
+        draft_records(
+            session,
+            [Record("t", entity_ref("cancer", "brand_new"), new_cancer), Record("t", ref, fields)],
+            Change("alice", "import"),
+        )
     assert problems(fresh_kb_url) == []  # the link resolves to a pending draft
     with session_scope(fresh_kb_url) as session:  # the new cancer's draft is dropped
         session.execute(delete(Revision).where(Revision.item_ref == "entity:cancer:brand_new"))
     found = problems(fresh_kb_url)
-    assert found == ["entity:syndrome:lems: open v2: related cancer 'brand_new' is not in the content"]
+    assert found == [
+        "entity:syndrome:lems: open v2: related cancer 'brand_new' is not in the content"
+    ]
 
 
 def test_stale_open_changes_are_reported(fresh_kb_url: str) -> None:
@@ -78,7 +93,11 @@ def test_stale_open_changes_are_reported(fresh_kb_url: str) -> None:
     def edit(description: str) -> None:
         with session_scope(fresh_kb_url) as session:
             item = LiveContent(session).payload(ref)
-            fields = {**item, "related": [f"{k}:{i}" for k, i in item["related"]], "description": description}
+            fields = {
+                **item,
+                "related": [f"{k}:{i}" for k, i in item["related"]],
+                "description": description,
+            }
             draft_records(session, [Record("t", ref, fields)], Change("alice", "edit"), submit=True)
 
     edit("Version two.")
@@ -87,4 +106,6 @@ def test_stale_open_changes_are_reported(fresh_kb_url: str) -> None:
     edit("Version three, against two.")
     with session_scope(fresh_kb_url) as session:
         review.rollback(session, ref, 1, "carol")  # v4 goes live
-    assert problems(fresh_kb_url) == ["entity:syndrome:lems: open v3 was made against v2, but v4 is live: edit it again"]
+    assert problems(fresh_kb_url) == [
+        "entity:syndrome:lems: open v3 was made against v2, but v4 is live: edit it again"
+    ]

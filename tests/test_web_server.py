@@ -1,8 +1,9 @@
 """The page server (bot/web/server.py) on its own, through aiohttp's test server."""
+
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -47,7 +48,9 @@ async def test_health(client: TestClient) -> None:
 
 
 def test_values_are_escaped_into_the_page(tmp_path: Path) -> None:
-    settings = load_settings(environ={"PNS_WEB_SOCKET_URL": 'https://x.org/"><script>'}, root=tmp_path)
+    settings = load_settings(
+        environ={"PNS_WEB_SOCKET_URL": 'https://x.org/"><script>'}, root=tmp_path
+    )
     html = render_page(settings)
     assert '"><script>' not in html and "&quot;&gt;&lt;script&gt;" in html
 

@@ -4,6 +4,7 @@ Rasa 3.6.21 declares ``matplotlib<3.6``, which has no Python 3.11 wheels; we ins
 matplotlib 3.7 instead (Rasa only uses it for evaluation plots). Anything else is a real
 conflict and must fail the install.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -15,8 +16,11 @@ ACCEPTED = ("rasa 3.6.21 has requirement matplotlib<3.6,>=3.1",)
 def main() -> int:
     done = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True)
     problems = [
-        line for line in done.stdout.splitlines()
-        if line.strip() and not line.startswith(ACCEPTED) and line.strip() != "No broken requirements found."
+        line
+        for line in done.stdout.splitlines()
+        if line.strip()
+        and not line.startswith(ACCEPTED)
+        and line.strip() != "No broken requirements found."
     ]
     for line in problems:
         print(f"dependency conflict: {line}", file=sys.stderr)

@@ -9,6 +9,7 @@ CPython 3.10 on Linux x86_64 with the ``spacy`` extra, and only then Rasa itself
 Usage: python tools/rasa_deps.py > requirements/rasa-deps.in
 (downloads the Rasa wheel into a temporary directory; needs the package registry).
 """
+
 from __future__ import annotations
 
 import email
@@ -52,8 +53,18 @@ def requirements_for_py311(metadata: str) -> list[str]:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--ignore-requires-python", RASA, "-d", tmp],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--ignore-requires-python",
+                RASA,
+                "-d",
+                tmp,
+            ],
             check=True,
         )
         wheel = next(Path(tmp).glob("rasa-*.whl"))

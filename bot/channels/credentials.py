@@ -8,12 +8,14 @@ variables are not all set is left out (and reported), optional ones take their d
 and the result is written owner-only to ``var/credentials.yml`` (it may hold tokens).
 Variables come from the environment and ``.env``, like every other setting.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -67,7 +69,9 @@ def substitute(value: Any, environ: Mapping[str, str], missing: list[str]) -> An
     return PLACEHOLDER.sub(replace, value)
 
 
-def resolve_channels(template: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[dict[str, Any], ChannelReport]:
+def resolve_channels(
+    template: Mapping[str, Any], environ: Mapping[str, str]
+) -> tuple[dict[str, Any], ChannelReport]:
     """The channels of ``template`` whose required variables are set, with values filled in."""
     channels: dict[str, Any] = {}
     report = ChannelReport()
@@ -101,6 +105,8 @@ def write_config(template_path: Path, target: Path, environ: Mapping[str, str]) 
     return report
 
 
-def write_credentials(template_path: Path, target: Path, environ: Mapping[str, str]) -> ChannelReport:
+def write_credentials(
+    template_path: Path, target: Path, environ: Mapping[str, str]
+) -> ChannelReport:
     """Generate ``target`` from ``template_path``; returns which channels are on."""
     return write_config(template_path, target, environ)

@@ -4,12 +4,14 @@ One place decides how much a client may send, so the REST channel, the widget an
 Telegram treat a long or malformed message the same way: it is refused before it
 reaches NLU (which would spend seconds of CPU on a pasted book) or the tracker store.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 #: Largest request body a channel reads (a chat message plus metadata fits many times).
 MAX_BODY_BYTES = 64 * 1024
@@ -97,7 +99,7 @@ class ChatMessage:
 
     sender: str
     text: str
-    metadata: Optional[dict[str, Any]]
+    metadata: dict[str, Any] | None
 
 
 def check_message(data: Mapping[str, Any]) -> ChatMessage:
@@ -107,7 +109,8 @@ def check_message(data: Mapping[str, Any]) -> ChatMessage:
         sender = str(sender)  # Rasa's channel accepted numbers (chat ids); keep them working
     if not isinstance(sender, str) or not SENDER_ID.match(sender):
         raise RequestError(
-            400, f"'sender' must be a string of 1 to {MAX_SENDER_CHARS} letters, digits or _.:@+=- "
+            400,
+            f"'sender' must be a string of 1 to {MAX_SENDER_CHARS} letters, digits or _.:@+=- "
             "(one id per conversation)",
         )
     text = data.get("message")

@@ -16,10 +16,12 @@ paused for a person (:mod:`bot.channels.silence`), or a custom action of the tur
 the reply is :data:`~bot.channels.limits.UNAVAILABLE_REPLY`; if the turn failed (the conversation's
 lock or tracker store unreachable) the answer is 503 with that text as the error.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -28,7 +30,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.limits import (
-    MAX_BODY_BYTES, UNAVAILABLE_REPLY, RequestError, check_message, parse_json_object,
+    MAX_BODY_BYTES,
+    UNAVAILABLE_REPLY,
+    RequestError,
+    check_message,
+    parse_json_object,
 )
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.silence import silence_expected, turn_failed
@@ -62,7 +68,7 @@ class LimitedRestInput(RestInput):
     """Rasa's REST channel (same name and URL) with size limits and 4xx on bad requests."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def __init__(self) -> None:
@@ -86,24 +92,41 @@ class LimitedRestInput(RestInput):
             allowed, wait_s = self.rate_limiter.allow(message.sender)
             if not allowed:
                 retry = str(max(1, round(wait_s)))
-                return response.json({"status": 429, "error": f"too many messages; try again in {retry} s"},
-                                     status=429, headers={"Retry-After": retry})
+                return response.json(
+                    {"status": 429, "error": f"too many messages; try again in {retry} s"},
+                    status=429,
+                    headers={"Retry-After": retry},
+                )
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(
-                    message.text, collector, message.sender,
-                    input_channel=self.name(), metadata=message.metadata,
-                ))
+                await on_new_message(
+                    UserMessage(
+                        message.text,
+                        collector,
+                        message.sender,
+                        input_channel=self.name(),
+                        metadata=message.metadata,
+                    )
+                )
             except Exception:  # the client must learn the message was not handled
                 logger.exception("REST message from %s could not be handled", message.sender)
-                return response.json({"status": 503, "error": UNAVAILABLE_REPLY}, status=503,
-                                     headers={"Retry-After": "5"})
+                return response.json(
+                    {"status": 503, "error": UNAVAILABLE_REPLY},
+                    status=503,
+                    headers={"Retry-After": "5"},
+                )
             if turn_failed(collector):
-                logger.error("a custom action failed in a turn of %s (action server unreachable?)", message.sender)
+                logger.error(
+                    "a custom action failed in a turn of %s (action server unreachable?)",
+                    message.sender,
+                )
                 return response.json([{"recipient_id": message.sender, "text": UNAVAILABLE_REPLY}])
             if not collector.messages and not await silence_expected(
-                    getattr(request.app.ctx, "agent", None), message.sender):
-                logger.error("no reply to a message of %s (action server unreachable?)", message.sender)
+                getattr(request.app.ctx, "agent", None), message.sender
+            ):
+                logger.error(
+                    "no reply to a message of %s (action server unreachable?)", message.sender
+                )
                 return response.json([{"recipient_id": message.sender, "text": UNAVAILABLE_REPLY}])
             return response.json(collector.messages)
 

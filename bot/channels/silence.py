@@ -8,9 +8,10 @@ pauses it: the bot stays quiet until ``/restart``). Any other turn that produced
 message failed somewhere Rasa does not report to the channel — typically an action
 server that could not be reached, which Rasa only logs.
 """
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 #: Attribute set on a turn's output channel when one of its custom actions could not run.
 FAILED_FLAG = "pns_action_failed"
@@ -33,7 +34,7 @@ def turn_failed(output_channel: Any) -> bool:
     return bool(getattr(output_channel, FAILED_FLAG, False))
 
 
-async def silence_expected(agent: Optional[Any], sender_id: str) -> bool:
+async def silence_expected(agent: Any | None, sender_id: str) -> bool:
     """True if ``sender_id``'s conversation is paused (read back from the tracker store)."""
     if agent is None or getattr(agent, "tracker_store", None) is None:
         return False

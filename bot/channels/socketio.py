@@ -17,12 +17,14 @@ that is a coroutine, so the client never joins its session's room and every repl
 Sessions always persist (``session_persistence`` is implied): the widget keeps its
 session id in the browser tab and asks for it again after a reload.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import uuid
-from typing import Any, Awaitable, Callable, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -30,7 +32,12 @@ from sanic import Blueprint, Sanic
 from socketio import AsyncServer
 
 from bot.channels.limits import (
-    MAX_MESSAGE_CHARS, SENDER_ID, TOO_LONG_REPLY, UNAVAILABLE_REPLY, RequestError, clean_text,
+    MAX_MESSAGE_CHARS,
+    SENDER_ID,
+    TOO_LONG_REPLY,
+    UNAVAILABLE_REPLY,
+    RequestError,
+    clean_text,
 )
 from bot.channels.silence import silence_expected, turn_failed
 
@@ -40,16 +47,16 @@ logger = logging.getLogger(__name__)
 class CountingSocketIOOutput(SocketIOOutput):
     """Rasa's socket.io output, counting what it sent so silence can be noticed."""
 
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
         super().__init__(sio, bot_message_evt)
         self.sent = 0
 
-    async def _send_message(self, socket_id: Text, response: Any) -> None:
+    async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
         await super()._send_message(socket_id, response)
 
 
-def valid_session_id(value: object) -> Optional[str]:
+def valid_session_id(value: object) -> str | None:
     """``value`` if it can name a conversation (see :data:`SENDER_ID`), else None."""
     return value if isinstance(value, str) and SENDER_ID.match(value) else None
 
@@ -68,7 +75,7 @@ class SessionSocketIOInput(SocketIOInput):
     """Rasa's socket.io channel with working session rooms and a disclosure on connect."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -83,7 +90,7 @@ class SessionSocketIOInput(SocketIOInput):
         async def remember_app(server: Sanic, _loop: object) -> None:
             app["rasa"] = server  # its ctx.agent runs the session start
 
-        async def session_request(sid: Text, data: Optional[dict[str, Any]]) -> None:
+        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
             data = data if isinstance(data, dict) else {}
             session_id = valid_session_id(data.get("session_id")) or uuid.uuid4().hex
             await sio.enter_room(sid, session_id, namespace=namespace)
@@ -91,7 +98,7 @@ class SessionSocketIOInput(SocketIOInput):
             if "rasa" in app:
                 await self.start_session(app["rasa"], sio, session_id)
 
-        async def user_uttered(sid: Text, data: Optional[dict[str, Any]]) -> None:
+        async def user_uttered(sid: str, data: dict[str, Any] | None) -> None:
             if not isinstance(data, dict):
                 return
             session_id = valid_session_id(data.get("session_id"))
@@ -112,14 +119,21 @@ class SessionSocketIOInput(SocketIOInput):
                 await output.send_text_message(session_id, TOO_LONG_REPLY)
                 return
             try:
-                await on_new_message(UserMessage(
-                    text, output, session_id, input_channel=self.name(),
-                    metadata=message_metadata(data.get(self.metadata_key)),
-                ))
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        output,
+                        session_id,
+                        input_channel=self.name(),
+                        metadata=message_metadata(data.get(self.metadata_key)),
+                    )
+                )
             except Exception:  # the patient must not be left waiting for an answer
                 logger.exception("socket.io message of a session could not be handled")
             agent = getattr(app["rasa"].ctx, "agent", None) if "rasa" in app else None
-            if turn_failed(output) or (not output.sent and not await silence_expected(agent, session_id)):
+            if turn_failed(output) or (
+                not output.sent and not await silence_expected(agent, session_id)
+            ):
                 # no answer: the turn failed, or an action server was unreachable
                 await output.send_text_message(session_id, UNAVAILABLE_REPLY)
 

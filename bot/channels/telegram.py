@@ -18,12 +18,14 @@ secret token given to ``setWebhook``, which Telegram then sends with every updat
 - talks to the Bot API at ``api_url`` (default ``https://api.telegram.org``), which the
   tests point at a local fake server.
 """
+
 from __future__ import annotations
 
 import hmac
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -56,7 +58,7 @@ def command_text(text: str) -> str:
     return COMMANDS.get(command, text)
 
 
-def callback_data(button: Dict[str, Any]) -> str:
+def callback_data(button: dict[str, Any]) -> str:
     """What pressing the button sends back: its payload, or its title when the payload is
     longer than Telegram allows (typing the title has the same meaning)."""
     payload = str(button.get("payload") or button.get("title") or "")
@@ -68,12 +70,14 @@ def callback_data(button: Dict[str, Any]) -> str:
 class TelegramBotOutput(TelegramOutput):
     """Rasa's Telegram output, on a configurable Bot API server, buttons one per row."""
 
-    def __init__(self, access_token: Text, api_url: Text = DEFAULT_API_URL) -> None:
+    def __init__(self, access_token: str, api_url: str = DEFAULT_API_URL) -> None:
         # TelegramOutput.__init__ cannot pass a server; aiogram's Bot takes one.
-        super(TelegramOutput, self).__init__(access_token, server=TelegramAPIServer.from_base(api_url))
+        super(TelegramOutput, self).__init__(
+            access_token, server=TelegramAPIServer.from_base(api_url)
+        )
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         """The text with an inline keyboard, one button per row (titles stay readable)."""
         keyboard = InlineKeyboardMarkup()
@@ -86,11 +90,11 @@ class SecretTelegramInput(InputChannel):
     """Telegram webhook authenticated by the secret token header."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         if not credentials or not credentials.get("access_token"):
             cls.raise_missing_credentials_exception()
         assert credentials is not None
@@ -101,11 +105,18 @@ class SecretTelegramInput(InputChannel):
             api_url=credentials.get("api_url") or DEFAULT_API_URL,
         )
 
-    def __init__(self, access_token: Text, secret_token: Text, webhook_url: Optional[Text] = None,
-                 api_url: Text = DEFAULT_API_URL) -> None:
+    def __init__(
+        self,
+        access_token: str,
+        secret_token: str,
+        webhook_url: str | None = None,
+        api_url: str = DEFAULT_API_URL,
+    ) -> None:
         """Refuses to start without a usable secret: an open webhook is the bug this fixes."""
         if not SECRET_TOKEN.match(secret_token):
-            raise ValueError("telegram: secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ or -")
+            raise ValueError(
+                "telegram: secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ or -"
+            )
         self.access_token = access_token
         self.secret_token = secret_token
         self.webhook_url = webhook_url
@@ -123,16 +134,25 @@ class SecretTelegramInput(InputChannel):
     async def register_webhook(self, out: TelegramBotOutput) -> None:
         """Tell Telegram where to post updates and which secret to send with them."""
         if not self.webhook_url:
-            logger.warning("telegram: no webhook_url (PNS_TELEGRAM_WEBHOOK_URL); not calling setWebhook")
+            logger.warning(
+                "telegram: no webhook_url (PNS_TELEGRAM_WEBHOOK_URL); not calling setWebhook"
+            )
             return
         try:
-            await out.request("setWebhook", {
-                "url": self.webhook_url, "secret_token": self.secret_token,
-                "allowed_updates": '["message", "callback_query"]',
-            })
+            await out.request(
+                "setWebhook",
+                {
+                    "url": self.webhook_url,
+                    "secret_token": self.secret_token,
+                    "allowed_updates": '["message", "callback_query"]',
+                },
+            )
             logger.info("telegram: webhook registered at %s", self.webhook_url)
         except (TelegramAPIError, ClientError, OSError) as error:
-            logger.error("telegram: setWebhook failed (%s); the channel receives nothing until it succeeds", error)
+            logger.error(
+                "telegram: setWebhook failed (%s); the channel receives nothing until it succeeds",
+                error,
+            )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """``GET /`` (health) and ``POST /webhook`` under ``/webhooks/telegram``."""
@@ -154,7 +174,9 @@ class SecretTelegramInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             if not self.authentic(request):
-                return response.json({"status": 403, "error": "wrong or missing secret token"}, status=403)
+                return response.json(
+                    {"status": 403, "error": "wrong or missing secret token"}, status=403
+                )
             try:
                 update = parse_json_object(await read_limited_body(request))
             except RequestError as error:
@@ -164,8 +186,12 @@ class SecretTelegramInput(InputChannel):
 
         return webhook
 
-    async def handle_update(self, update: Dict[str, Any], out: TelegramBotOutput,
-                            on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def handle_update(
+        self,
+        update: dict[str, Any],
+        out: TelegramBotOutput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
         """Pass a text message or a button press to the bot; ignore other update kinds.
 
         Errors are logged, and Telegram still gets 200: a non-2xx answer makes Telegram
@@ -180,19 +206,24 @@ class SecretTelegramInput(InputChannel):
             if len(text) > MAX_MESSAGE_CHARS:
                 await out.send_message(chat_id, TOO_LONG_REPLY)
                 return
-            await on_new_message(UserMessage(command_text(text), out, str(chat_id), input_channel=self.name()))
+            await on_new_message(
+                UserMessage(command_text(text), out, str(chat_id), input_channel=self.name())
+            )
         except Exception:
             logger.exception("telegram: update %s could not be handled", update.get("update_id"))
 
 
-def extract_update(update: Dict[str, Any]) -> tuple[Optional[int], Optional[str], Optional[str]]:
+def extract_update(update: dict[str, Any]) -> tuple[int | None, str | None, str | None]:
     """``(chat id, text, callback query id)`` of a text message or a button press."""
     query = update.get("callback_query")
     if isinstance(query, dict):
         chat = (query.get("message") or {}).get("chat") or {}
         data, query_id = query.get("data"), query.get("id")
-        return (_chat_id(chat), data if isinstance(data, str) else None,
-                query_id if isinstance(query_id, str) else None)
+        return (
+            _chat_id(chat),
+            data if isinstance(data, str) else None,
+            query_id if isinstance(query_id, str) else None,
+        )
     message = update.get("message")
     if isinstance(message, dict):
         text = message.get("text")
@@ -200,6 +231,6 @@ def extract_update(update: Dict[str, Any]) -> tuple[Optional[int], Optional[str]
     return None, None, None
 
 
-def _chat_id(chat: object) -> Optional[int]:
+def _chat_id(chat: object) -> int | None:
     value = chat.get("id") if isinstance(chat, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -2,6 +2,7 @@
 
 Started by ``python -m bot run`` beside the action and Rasa servers; it stops on SIGTERM.
 """
+
 from __future__ import annotations
 
 import logging

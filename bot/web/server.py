@@ -13,12 +13,13 @@ or inline handler would not run even if some text slipped past the widget's esca
 The staff admin UI (:mod:`bot.web.admin`) is mounted under ``/admin`` of the same server,
 with the same policy; everything there needs a staff login.
 """
+
 from __future__ import annotations
 
 import html
 import string
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -48,17 +49,19 @@ def origin_of(url: str) -> str:
 
 def content_security_policy(socket_url: str) -> str:
     """Scripts, styles and images from this server only; XHR to it and to the Rasa server."""
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        f"connect-src 'self' {origin_of(socket_url)}",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {origin_of(socket_url)}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        ]
+    )
 
 
 def render_page(settings: Settings) -> str:
@@ -69,12 +72,16 @@ def render_page(settings: Settings) -> str:
         "max_length": str(MAX_MESSAGE_CHARS),
     }
     template = string.Template(TEMPLATE.read_text(encoding="utf-8"))
-    return template.substitute({key: html.escape(value, quote=True) for key, value in values.items()})
+    return template.substitute(
+        {key: html.escape(value, quote=True) for key, value in values.items()}
+    )
 
 
 def missing_vendor_files(node_modules: Path = NODE_MODULES) -> list[Path]:
     """npm files the page needs that are not installed."""
-    return [node_modules / path for path in VENDOR_FILES.values() if not (node_modules / path).is_file()]
+    return [
+        node_modules / path for path in VENDOR_FILES.values() if not (node_modules / path).is_file()
+    ]
 
 
 def create_app(settings: Settings, node_modules: Path = NODE_MODULES) -> web.Application:
@@ -110,7 +117,9 @@ def create_app(settings: Settings, node_modules: Path = NODE_MODULES) -> web.App
         return web.FileResponse(node_modules / relative)
 
     # staff forms carry answers of up to 4000 characters per field (kb.payloads.MAX_TEXT)
-    app = web.Application(middlewares=[security_headers, auth_middleware], client_max_size=ADMIN_MAX_BODY)
+    app = web.Application(
+        middlewares=[security_headers, auth_middleware], client_max_size=ADMIN_MAX_BODY
+    )
     app.router.add_get("/", index)
     app.router.add_get("/healthz", health)
     app.router.add_get("/vendor/{name}", vendor)

@@ -1,4 +1,5 @@
 """Alembic environment: migrate the KB database named in the Alembic config."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -12,13 +13,17 @@ config = context.config
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if context.is_offline_mode():
-        context.configure(url=url, target_metadata=Base.metadata, literal_binds=True, render_as_batch=True)
+        context.configure(
+            url=url, target_metadata=Base.metadata, literal_binds=True, render_as_batch=True
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
     with engine_for(url).connect() as connection:
         # batch mode lets ALTER TABLE work on SQLite, the default one-machine database
-        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=Base.metadata, render_as_batch=True
+        )
         with context.begin_transaction():
             context.run_migrations()
 

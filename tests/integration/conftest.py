@@ -4,10 +4,11 @@ One stack for all of them: starting `python -m bot run` takes about a minute. Te
 enabled the way an operator enables it (environment variables), pointed at a local fake
 Bot API server. Tests of this stack must not stop it, and use conversation ids of their own.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -41,12 +42,15 @@ class Channels:
 @pytest.fixture(scope="session")
 def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
     telegram = FakeTelegramApi(TELEGRAM_TOKEN).start()
-    assistant = start_assistant(tmp_path_factory.mktemp("channels"), {
-        "PNS_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
-        "PNS_TELEGRAM_SECRET": TELEGRAM_SECRET,
-        "PNS_TELEGRAM_API_URL": telegram.url,
-        "PNS_TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
-    })
+    assistant = start_assistant(
+        tmp_path_factory.mktemp("channels"),
+        {
+            "PNS_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+            "PNS_TELEGRAM_SECRET": TELEGRAM_SECRET,
+            "PNS_TELEGRAM_API_URL": telegram.url,
+            "PNS_TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
+        },
+    )
     yield Channels(assistant, telegram)
     stop_assistant(assistant)
     telegram.stop()

@@ -5,11 +5,13 @@ faulty traffic. A turn is a user event and what follows it up to the next user e
 it is whole when the assistant answered (a ``bot`` event) and went back to listening
 (its last action is ``action_listen``) before the next user message was taken in.
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 
 @dataclass
@@ -34,8 +36,9 @@ def turns(events: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return found
 
 
-def check_conversation(events: Sequence[dict[str, Any]], sent: Iterable[str],
-                       unanswered_ok: Iterable[str] = ()) -> ConversationCheck:
+def check_conversation(
+    events: Sequence[dict[str, Any]], sent: Iterable[str], unanswered_ok: Iterable[str] = ()
+) -> ConversationCheck:
     """Compare the stored ``events`` with the texts that were ``sent`` (each once).
 
     ``unanswered_ok``: texts the patient got the "temporarily unavailable" reply to (an
@@ -50,6 +53,10 @@ def check_conversation(events: Sequence[dict[str, Any]], sent: Iterable[str],
     for turn in conversation:
         actions = [e.get("name") for e in turn if e.get("event") == "action"]
         answered = any(e.get("event") == "bot" for e in turn)
-        if (not answered and turn[0].get("text") not in excused) or not actions or actions[-1] != "action_listen":
+        if (
+            (not answered and turn[0].get("text") not in excused)
+            or not actions
+            or actions[-1] != "action_listen"
+        ):
             result.interleaved.append(str(turn[0].get("text")))
     return result

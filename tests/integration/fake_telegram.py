@@ -5,6 +5,7 @@ machine cannot (and must not) reach. It answers the Bot API methods the connecto
 way Telegram does (``{"ok": true, "result": …}``, 401 for a wrong bot token) and records
 every call, so a test can see exactly what the assistant sent to a chat.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,9 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from aiohttp import web
 
@@ -49,7 +51,7 @@ class FakeTelegramApi:
         self._ids = itertools.count(1)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._runner: Optional[web.AppRunner] = None
+        self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
@@ -57,7 +59,9 @@ class FakeTelegramApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         if request.content_type == "application/json":
             params = await request.json()
@@ -69,11 +73,18 @@ class FakeTelegramApi:
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
-            return {"id": 4242, "is_bot": True, "first_name": "PNS Assistant", "username": "pns_test_bot"}
+            return {
+                "id": 4242,
+                "is_bot": True,
+                "first_name": "PNS Assistant",
+                "username": "pns_test_bot",
+            }
         if method == "sendMessage":
             return {
-                "message_id": next(self._ids), "date": int(time.time()),
-                "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params.get("text", ""),
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params.get("text", ""),
             }
         return True  # setWebhook, answerCallbackQuery, deleteWebhook, …
 
@@ -84,7 +95,7 @@ class FakeTelegramApi:
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
-    def start(self) -> "FakeTelegramApi":
+    def start(self) -> FakeTelegramApi:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
         return self
@@ -95,21 +106,33 @@ class FakeTelegramApi:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
 
-    def recorded(self, method: str, chat_id: Optional[int] = None) -> list[Call]:
+    def recorded(self, method: str, chat_id: int | None = None) -> list[Call]:
         """Calls of ``method`` so far (to ``chat_id`` only, if given)."""
         with self._lock:
-            return [c for c in self.calls if c.method == method
-                    and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+            return [
+                c
+                for c in self.calls
+                if c.method == method
+                and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
+            ]
 
-    def wait_for(self, method: str, chat_id: Optional[int] = None, until: Optional[Callable[[list[Call]], bool]] = None,
-                 timeout: float = 90.0, settle: float = 1.0) -> list[Call]:
+    def wait_for(
+        self,
+        method: str,
+        chat_id: int | None = None,
+        until: Callable[[list[Call]], bool] | None = None,
+        timeout: float = 90.0,
+        settle: float = 1.0,
+    ) -> list[Call]:
         """Wait until ``until(calls)`` holds (default: at least one call), then ``settle``
         seconds more so the rest of a multi-message reply has arrived too."""
         until = until or bool
         deadline = time.monotonic() + timeout
         while not until(self.recorded(method, chat_id)):
             if time.monotonic() > deadline:
-                raise AssertionError(f"no matching {method} to {chat_id} within {timeout:.0f}s; got {self.calls}")
+                raise AssertionError(
+                    f"no matching {method} to {chat_id} within {timeout:.0f}s; got {self.calls}"
+                )
             time.sleep(0.2)
         time.sleep(settle)
         return self.recorded(method, chat_id)

@@ -4,6 +4,7 @@ Shared by the cluster test (with the project's lock store, must be clean) and by
 ``python -m tests.integration.race`` (``make race-stock``), which starts a cluster with
 Rasa's stock ``RedisLockStore`` to show why the project ships its own (RasaHQ/rasa#9213).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,25 +15,39 @@ import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import aiohttp
 
 from tests.integration.conversation_checks import check_conversation
 
-QUESTIONS = ("what is LEMS?", "how is it treated?", "what does anti-Yo mean?", "should I see a doctor?")
+QUESTIONS = (
+    "what is LEMS?",
+    "how is it treated?",
+    "what does anti-Yo mean?",
+    "should I see a doctor?",
+)
 Remember = Callable[[str, str, Any], None]
 
 
-async def send_race(replicas: Sequence[str], conversations: int, rounds: int, per_round: int,
-                    remember: Remember, prefix: str = "race") -> Counter:
+async def send_race(
+    replicas: Sequence[str],
+    conversations: int,
+    rounds: int,
+    per_round: int,
+    remember: Remember,
+    prefix: str = "race",
+) -> Counter:
     """``rounds`` times, ``per_round`` messages of each conversation at once, alternating
     between ``replicas``; the answers' statuses. Accepted messages go to ``remember``."""
     statuses: Counter = Counter()
 
     async def post(http: aiohttp.ClientSession, base: str, sender: str, text: str) -> None:
-        async with http.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as resp:
+        async with http.post(
+            f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+        ) as resp:
             body = await resp.json(content_type=None)
             statuses[resp.status] += 1
             if resp.status == 200:
@@ -40,24 +55,41 @@ async def send_race(replicas: Sequence[str], conversations: int, rounds: int, pe
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=180)) as http:
         for r in range(rounds):
-            await asyncio.gather(*(
-                post(http, replicas[i % len(replicas)], f"{prefix}-{c}", f"{QUESTIONS[i % len(QUESTIONS)]} (turn {r}.{i})")
-                for c in range(conversations) for i in range(per_round)
-            ))
+            await asyncio.gather(
+                *(
+                    post(
+                        http,
+                        replicas[i % len(replicas)],
+                        f"{prefix}-{c}",
+                        f"{QUESTIONS[i % len(QUESTIONS)]} (turn {r}.{i})",
+                    )
+                    for c in range(conversations)
+                    for i in range(per_round)
+                )
+            )
     return statuses
 
 
-def count_problems(trackers: dict[str, list[dict[str, Any]]], sent: dict[str, list[str]],
-                   unanswered_ok: Optional[dict[str, set[str]]] = None) -> Counter:
+def count_problems(
+    trackers: dict[str, list[dict[str, Any]]],
+    sent: dict[str, list[str]],
+    unanswered_ok: dict[str, set[str]] | None = None,
+) -> Counter:
     """Lost, duplicated and interleaved turns over the given conversations."""
     problems: Counter = Counter(lost=0, duplicated=0, interleaved=0)
     for sender, events in trackers.items():
         check = check_conversation(events, sent[sender], (unanswered_ok or {}).get(sender, set()))
-        problems.update(lost=len(check.lost), duplicated=len(check.duplicated), interleaved=len(check.interleaved))
+        problems.update(
+            lost=len(check.lost),
+            duplicated=len(check.duplicated),
+            interleaved=len(check.interleaved),
+        )
     return problems
 
 
-def stock_lock_store_run(conversations: int = 6, rounds: int = 3, per_round: int = 4) -> dict[str, Any]:
+def stock_lock_store_run(
+    conversations: int = 6, rounds: int = 3, per_round: int = 4
+) -> dict[str, Any]:
     """A cluster with Rasa's RedisLockStore, the same race, the problems found."""
     from bot.cluster import Cluster, ClusterPorts
     from bot.settings import load_settings
@@ -74,22 +106,41 @@ def stock_lock_store_run(conversations: int = 6, rounds: int = 3, per_round: int
     try:
         group.start()
         replicas = [f"http://127.0.0.1:{p}" for p in ports.rasa]
-        statuses = asyncio.run(send_race(replicas, conversations, rounds, per_round,
-                                         lambda s, t, _: sent[s].append(t.strip())))
+        statuses = asyncio.run(
+            send_race(
+                replicas,
+                conversations,
+                rounds,
+                per_round,
+                lambda s, t, _: sent[s].append(t.strip()),
+            )
+        )
         http = Assistant(None, group.url, token, "", group.log_dir)  # type: ignore[arg-type]
         trackers = {f"race-{c}": http.tracker(f"race-{c}")["events"] for c in range(conversations)}
         problems = count_problems(trackers, sent)
     finally:
         group.stop()
         shutil.rmtree(state, ignore_errors=True)
-    return {"lock_store": "rasa.core.lock_store.RedisLockStore (stock)", "conversations": conversations,
-            "rounds": rounds, "per_round": per_round, "messages": conversations * rounds * per_round,
-            "statuses": dict(statuses), **problems}
+    return {
+        "lock_store": "rasa.core.lock_store.RedisLockStore (stock)",
+        "conversations": conversations,
+        "rounds": rounds,
+        "per_round": per_round,
+        "messages": conversations * rounds * per_round,
+        "statuses": dict(statuses),
+        **problems,
+    }
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description="the concurrent-turns race with Rasa's stock RedisLockStore")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "docs" / "reliability-stock-lock.json")
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="the concurrent-turns race with Rasa's stock RedisLockStore"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "docs" / "reliability-stock-lock.json",
+    )
     args = parser.parse_args(argv)
     started = time.time()
     result = stock_lock_store_run()

@@ -3,6 +3,7 @@
 Each stack gets free ports for all its servers (Rasa, action server, web page) and a KB of
 its own, so test runs never collide with a `make run` on the same machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import pytest
 
@@ -54,24 +56,45 @@ def alive(pid: int) -> bool:
 class Assistant:
     """A running `python -m bot run` and how to talk to it."""
 
-    def __init__(self, process: subprocess.Popen, base: str, token: str, db_url: str, log: Path,
-                 web_url: str = "") -> None:
-        self.process, self.base, self.token, self.db_url, self.log = process, base, token, db_url, log
+    def __init__(
+        self,
+        process: subprocess.Popen,
+        base: str,
+        token: str,
+        db_url: str,
+        log: Path,
+        web_url: str = "",
+    ) -> None:
+        self.process, self.base, self.token, self.db_url, self.log = (
+            process,
+            base,
+            token,
+            db_url,
+            log,
+        )
         self.web_url = web_url
 
     def request(self, path: str, payload: Any = None) -> tuple[int, Any]:
         data = None if payload is None else json.dumps(payload).encode()
-        req = urllib.request.Request(self.base + path, data=data, headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.base + path, data=data, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(req, timeout=60) as response:
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             return exc.code, None
 
-    def post_raw(self, path: str, body: bytes, headers: Optional[Mapping[str, str]] = None) -> tuple[int, Any]:
+    def post_raw(
+        self, path: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, Any]:
         """POST ``body`` as it is; status and the decoded JSON answer (None if not JSON)."""
-        req = urllib.request.Request(self.base + path, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+        req = urllib.request.Request(
+            self.base + path,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         try:
             with urllib.request.urlopen(req, timeout=60) as response:
                 status, raw = response.status, response.read()
@@ -83,7 +106,9 @@ class Assistant:
             return status, None
 
     def messages(self, text: str, sender: str) -> list[dict[str, Any]]:
-        status, messages = self.request("/webhooks/rest/webhook", {"sender": sender, "message": text})
+        status, messages = self.request(
+            "/webhooks/rest/webhook", {"sender": sender, "message": text}
+        )
         assert status == 200
         return messages
 
@@ -102,7 +127,7 @@ class Assistant:
         return result
 
 
-def start_assistant(tmp: Path, extra_env: Optional[Mapping[str, str]] = None) -> Assistant:
+def start_assistant(tmp: Path, extra_env: Mapping[str, str] | None = None) -> Assistant:
     """`python -m bot run` as `make run` starts it, on free ports, with a KB in ``tmp``."""
     db_url = f"sqlite:///{tmp / 'kb.sqlite3'}"
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
@@ -121,16 +146,27 @@ def start_assistant(tmp: Path, extra_env: Optional[Mapping[str, str]] = None) ->
     }
     log = tmp / "bot-run.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while "PNS Assistant is running" not in log.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"assistant did not start:\n{log.read_text(errors='replace')[-4000:]}")
         time.sleep(1)
-    return Assistant(process, f"http://127.0.0.1:{rasa_port}", token, db_url, log,
-                     web_url=f"http://127.0.0.1:{web_port}")
+    return Assistant(
+        process,
+        f"http://127.0.0.1:{rasa_port}",
+        token,
+        db_url,
+        log,
+        web_url=f"http://127.0.0.1:{web_port}",
+    )
 
 
 def stop_assistant(assistant: Assistant) -> None:

@@ -6,6 +6,7 @@ rebuild from the page runs the real build and reloads the Rasa server while it s
 
 Accounts are created with the command-line tool, as an operator creates the first admin.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -33,10 +34,19 @@ ANSWER = "answer:ask_tests"
 REBUILD_TIMEOUT_MS = 600_000
 
 
-def admin_cli(assistant: Assistant, *args: str, password: str = PASSWORD) -> subprocess.CompletedProcess:
+def admin_cli(
+    assistant: Assistant, *args: str, password: str = PASSWORD
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "PNS_DATABASE_URL": assistant.db_url, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "bot.web.admin", *args, "--password-stdin"], input=password + "\n",
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.web.admin", *args, "--password-stdin"],
+        input=password + "\n",
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -105,13 +115,17 @@ def test_there_is_no_default_account_and_weak_passwords_are_refused(staff: Chann
     for path, status in (("/admin/api/model/job", 401), ("/admin/users", 200)):
         try:
             with urllib.request.urlopen(assistant.web_url + path, timeout=10) as response:
-                assert response.status == status and response.url.endswith("/admin/login")  # redirected
+                assert response.status == status and response.url.endswith(
+                    "/admin/login"
+                )  # redirected
         except urllib.error.HTTPError as error:
             assert error.code == status
     assert "staff:     " + assistant.web_url + "/admin/" in assistant.log.read_text()
 
 
-def test_editor_changes_reviewer_approves_and_the_next_answer_uses_it(staff: Channels, page: Page) -> None:
+def test_editor_changes_reviewer_approves_and_the_next_answer_uses_it(
+    staff: Channels, page: Page
+) -> None:
     assistant = staff.assistant
     before = assistant.say(QUESTION, sender="admin-e2e-before")
     assert NEW_TEXT not in before
@@ -119,9 +133,13 @@ def test_editor_changes_reviewer_approves_and_the_next_answer_uses_it(staff: Cha
     login(page, assistant, "ann")
     page.goto(f"{assistant.web_url}/admin/item/{ANSWER}")
     page.locator("#f-text").fill(NEW_TEXT)
-    expect(page.get_by_test_id("preview")).to_contain_text(NEW_TEXT)  # live preview of the exact reply
+    expect(page.get_by_test_id("preview")).to_contain_text(
+        NEW_TEXT
+    )  # live preview of the exact reply
     page.screenshot(path=str(ARTIFACTS / "admin-preview.png"), full_page=True)
-    assert NEW_TEXT not in assistant.say(QUESTION, sender="admin-e2e-preview")  # a preview is not published
+    assert NEW_TEXT not in assistant.say(
+        QUESTION, sender="admin-e2e-preview"
+    )  # a preview is not published
     logout(page)
 
     edit_and_submit(page, assistant, ANSWER, "text", NEW_TEXT)
@@ -135,7 +153,9 @@ def test_editor_changes_reviewer_approves_and_the_next_answer_uses_it(staff: Cha
     assert NEW_TEXT not in assistant.say(QUESTION, sender="admin-e2e-rolled-back")
 
 
-def test_staff_markup_is_inert_in_the_admin_the_bot_and_the_widget(staff: Channels, page: Page) -> None:
+def test_staff_markup_is_inert_in_the_admin_the_bot_and_the_widget(
+    staff: Channels, page: Page
+) -> None:
     assistant = staff.assistant
     edit_and_submit(page, assistant, ANSWER, "text", XSS)
     approve(page, assistant, ANSWER, "<script>window.pnsInjected = 3</script>")
@@ -143,7 +163,9 @@ def test_staff_markup_is_inert_in_the_admin_the_bot_and_the_widget(staff: Channe
     expect(page.locator("pre", has_text="window.pnsInjected = 3").first).to_be_visible()
     assert page.evaluate("window.pnsInjected") is None
 
-    assert "<script>window.pnsInjected = 3</script>" in assistant.say(QUESTION, sender="admin-xss")  # plain text
+    assert "<script>window.pnsInjected = 3</script>" in assistant.say(
+        QUESTION, sender="admin-xss"
+    )  # plain text
 
     page.goto(assistant.web_url + "/")
     open_chat(page)
@@ -156,7 +178,9 @@ def test_staff_markup_is_inert_in_the_admin_the_bot_and_the_widget(staff: Channe
     roll_back_to(page, assistant, ANSWER, 1)
 
 
-def test_a_new_synonym_needs_retraining_and_a_rebuild_reloads_while_serving(staff: Channels, page: Page) -> None:
+def test_a_new_synonym_needs_retraining_and_a_rebuild_reloads_while_serving(
+    staff: Channels, page: Page
+) -> None:
     assistant = staff.assistant
     ref = "entity:antibody:yo"
     login(page, assistant, "rita")
@@ -184,7 +208,9 @@ def test_a_new_synonym_needs_retraining_and_a_rebuild_reloads_while_serving(staf
     expect(page.get_by_test_id("model-state")).to_contain_text("up to date")
     page.get_by_role("button", name="Rebuild and reload the model").click()
     expect(page.locator("#job-steps")).to_contain_text("running", timeout=30_000)
-    assert "anti-yo" in assistant.say("what is anti-Yo?", sender="admin-during-rebuild").lower()  # still serving
+    assert (
+        "anti-yo" in assistant.say("what is anti-Yo?", sender="admin-during-rebuild").lower()
+    )  # still serving
     expect(page.locator("#job-result")).to_contain_text("is serving", timeout=REBUILD_TIMEOUT_MS)
     expect(page.locator("#job-steps li.step-done")).to_have_count(4)
     assert "anti-yo" in assistant.say("what is anti-Yo?", sender="admin-after-rebuild").lower()

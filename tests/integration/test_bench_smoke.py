@@ -1,4 +1,5 @@
 """Smoke run of the benchmark harness against the real stack (the full run is `make bench`)."""
+
 import json
 import os
 import subprocess
@@ -13,8 +14,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_bench_smoke_measures_the_running_assistant(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PNS_VAR_DIR": str(tmp_path / "var")}
-    done = subprocess.run([sys.executable, "-m", "bench.run", "--smoke", "--seconds", "2", "--out", str(tmp_path / "out")],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--smoke",
+            "--seconds",
+            "2",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     data = json.loads((tmp_path / "out" / "benchmarks.json").read_text())
     for target in ("ours", "parse"):

@@ -7,6 +7,7 @@ one that leaves a replica dead last. Every accepted message is remembered, and t
 test reads every conversation back from PostgreSQL and checks none was lost or garbled.
 The run writes docs/reliability.md (:mod:`tests.integration.reliability_report`).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,15 +20,18 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 import aiohttp
 import psycopg2
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from bench.load import CONVERSATION, LevelResult, run_level
+from bench.load import LevelResult, run_level
 from bot.action_server import SECRET_HEADER
 from bot.channels.limits import UNAVAILABLE_REPLY, clean_text
 from bot.cluster import TRACKER_DATABASE, Cluster, ClusterPorts
@@ -90,7 +94,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
         shutil.rmtree(state, ignore_errors=True)
 
 
-def client(group: Cluster, port: Optional[int] = None) -> Assistant:
+def client(group: Cluster, port: int | None = None) -> Assistant:
     """HTTP helpers (tests/integration/running.py) for nginx or one Rasa server."""
     base = f"http://127.0.0.1:{port}" if port else group.url
     return Assistant(None, base, TOKEN, group.stores["PNS_TRACKER_STORE_URL"], group.log_dir)  # type: ignore[arg-type]
@@ -121,7 +125,9 @@ def recording_sender(base: str, outcome: Counter) -> Callable[..., Any]:
             raise
 
     async def post(http: aiohttp.ClientSession, sender: str, text: str) -> bool:
-        async with http.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as resp:
+        async with http.post(
+            f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+        ) as resp:
             body = await resp.json(content_type=None)
             outcome[resp.status] += 1
             if resp.status != 200 or not isinstance(body, list) or not body:
@@ -143,7 +149,7 @@ class Background:
 
     def __init__(self, group: Cluster, name: str, users: int, seconds: float) -> None:
         self.outcome: Counter = Counter()
-        self.result: Optional[LevelResult] = None
+        self.result: LevelResult | None = None
         self.thread = threading.Thread(target=self._run, args=(group, name, users, seconds))
         self.thread.start()
 
@@ -182,7 +188,7 @@ def listening_addresses(port: int) -> set[str]:
         local, state = line.split()[1], line.split()[3]
         address, hex_port = local.split(":")
         if state == "0A" and int(hex_port, 16) == port:
-            found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+            found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
     return found
 
 
@@ -192,8 +198,10 @@ def test_action_server_needs_the_secret_and_listens_on_loopback_only(cluster: Cl
 
     port = cluster.ports.actions[0]
 
-    def call(path: str, headers: dict[str, str], body: Optional[bytes] = None) -> int:
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=headers)
+    def call(path: str, headers: dict[str, str], body: bytes | None = None) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", data=body, headers=headers
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status
@@ -202,7 +210,9 @@ def test_action_server_needs_the_secret_and_listens_on_loopback_only(cluster: Cl
 
     body = json.dumps({"next_action": "action_answer", "tracker": {}, "domain": {}}).encode()
     statuses = {
-        "POST /webhook without secret": call("/webhook", {"Content-Type": "application/json"}, body),
+        "POST /webhook without secret": call(
+            "/webhook", {"Content-Type": "application/json"}, body
+        ),
         "POST /webhook with a wrong secret": call("/webhook", {SECRET_HEADER: "guess"}, body),
         "GET /actions without secret": call("/actions", {}),
         "GET /actions with the secret": call("/actions", {SECRET_HEADER: SECRET}),
@@ -211,7 +221,9 @@ def test_action_server_needs_the_secret_and_listens_on_loopback_only(cluster: Cl
     addresses = listening_addresses(port)
     for check, status in statuses.items():
         REPORT.security.append({"check": f"action server: {check}", "result": status})
-    REPORT.security.append({"check": "action server listens on", "result": ", ".join(sorted(addresses))})
+    REPORT.security.append(
+        {"check": "action server listens on", "result": ", ".join(sorted(addresses))}
+    )
     assert statuses["POST /webhook without secret"] == 401
     assert statuses["POST /webhook with a wrong secret"] == 401
     assert statuses["GET /actions without secret"] == 401
@@ -243,10 +255,17 @@ def test_concurrent_turns_of_one_conversation_on_two_replicas(cluster: Cluster) 
     http = client(cluster)
     senders = [f"race-{c}" for c in range(conversations)]
     problems = count_problems({s: http.tracker(s)["events"] for s in senders}, SENT, UNAVAILABLE)
-    REPORT.race = {"conversations": conversations, "rounds": rounds, "per_round": per_round,
-                   "messages": conversations * rounds * per_round, "lock_store": "bot.lock_store.AtomicRedisLockStore",
-                   "lost": problems["lost"], "duplicated": problems["duplicated"],
-                   "interleaved": problems["interleaved"], "errors": sum(v for k, v in statuses.items() if k != 200)}
+    REPORT.race = {
+        "conversations": conversations,
+        "rounds": rounds,
+        "per_round": per_round,
+        "messages": conversations * rounds * per_round,
+        "lock_store": "bot.lock_store.AtomicRedisLockStore",
+        "lost": problems["lost"],
+        "duplicated": problems["duplicated"],
+        "interleaved": problems["interleaved"],
+        "errors": sum(v for k, v in statuses.items() if k != 200),
+    }
     stock = ROOT / "docs" / "reliability-stock-lock.json"
     if stock.exists():  # written by `make race-stock` (a cluster of its own; not part of make test)
         REPORT.race["stock"] = json.loads(stock.read_text())
@@ -260,8 +279,12 @@ def test_concurrent_turns_of_one_conversation_on_two_replicas(cluster: Cluster) 
 def test_load_is_held_across_replicas(cluster: Cluster) -> None:
     outcome: Counter = Counter()
     result = load(cluster, "load", users=6, seconds=20, outcome=outcome)
-    REPORT.load = {"replicas": 2, **result.summary(), "duration_s": round(result.duration_s, 1),
-                   "unavailable": outcome["unavailable"]}
+    REPORT.load = {
+        "replicas": 2,
+        **result.summary(),
+        "duration_s": round(result.duration_s, 1),
+        "unavailable": outcome["unavailable"],
+    }
     assert result.errors == 0 and outcome["unavailable"] == 0
     assert result.conversations >= 1
 
@@ -282,6 +305,7 @@ PAYLOADS = (
 
 def bad_inputs() -> list[tuple[str, bytes, set[int]]]:
     """(label, request body, acceptable statuses) for the named bad inputs of the issue."""
+
     def body(message: Any, sender: Any = "bad-input") -> bytes:
         return json.dumps({"sender": sender, "message": message}).encode()
 
@@ -300,9 +324,15 @@ def bad_inputs() -> list[tuple[str, bytes, set[int]]]:
         ("sender missing", json.dumps({"message": "hello"}).encode(), {400}),
         ("sender with slash and spaces", body("hello", "../../etc passwd"), {400}),
         ("message is a number", body(42), {400}),
-        ("metadata not an object", json.dumps({"sender": "bad-input", "message": "hi", "metadata": [1]}).encode(), {400}),
+        (
+            "metadata not an object",
+            json.dumps({"sender": "bad-input", "message": "hi", "metadata": [1]}).encode(),
+            {400},
+        ),
     ]
-    cases += [(f"payload {p!r}", body(p, f"bad-payload-{i}"), {200}) for i, p in enumerate(PAYLOADS)]
+    cases += [
+        (f"payload {p!r}", body(p, f"bad-payload-{i}"), {200}) for i, p in enumerate(PAYLOADS)
+    ]
     return cases
 
 
@@ -319,8 +349,14 @@ def test_bad_inputs_get_a_clear_4xx_or_a_safe_reply(cluster: Cluster) -> None:
             remember(data["sender"], clean_text(data["message"]), answer)
         elif status in (400, 413):
             ok = ok and isinstance(answer, dict) and bool(answer.get("error"))
-        REPORT.bad_inputs.append({"input": label, "status": status, "expected": "/".join(map(str, sorted(expected))),
-                                  "ok": ok})
+        REPORT.bad_inputs.append(
+            {
+                "input": label,
+                "status": status,
+                "expected": "/".join(map(str, sorted(expected))),
+                "ok": ok,
+            }
+        )
         if not ok:
             failures.append((label, status, answer))
     assert failures == []
@@ -333,22 +369,33 @@ def test_flood_from_one_sender_is_rate_limited_without_hurting_others(cluster: C
 
     async def flood() -> None:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=180)) as http:
+
             async def one(i: int) -> None:
-                async with http.post(f"{cluster.url}/webhooks/rest/webhook",
-                                     json={"sender": "flooder", "message": f"hello {i}"}) as resp:
+                async with http.post(
+                    f"{cluster.url}/webhooks/rest/webhook",
+                    json={"sender": "flooder", "message": f"hello {i}"},
+                ) as resp:
                     statuses[resp.status] += 1
 
             async def bystander() -> None:
                 await asyncio.sleep(0.5)
-                async with http.post(f"{cluster.url}/webhooks/rest/webhook",
-                                     json={"sender": "bystander", "message": "what is LEMS?"}) as resp:
+                async with http.post(
+                    f"{cluster.url}/webhooks/rest/webhook",
+                    json={"sender": "bystander", "message": "what is LEMS?"},
+                ) as resp:
                     other.append(resp.status)
 
             await asyncio.gather(*(one(i) for i in range(80)), bystander())
 
     asyncio.run(flood())
-    REPORT.bad_inputs.append({"input": "flood: 80 simultaneous messages from one sender",
-                              "status": dict(statuses), "expected": "200 up to the burst, then 429", "ok": True})
+    REPORT.bad_inputs.append(
+        {
+            "input": "flood: 80 simultaneous messages from one sender",
+            "status": dict(statuses),
+            "expected": "200 up to the burst, then 429",
+            "ok": True,
+        }
+    )
     assert statuses[429] > 0
     assert set(statuses) <= {200, 429}
     assert other == [200]
@@ -357,21 +404,29 @@ def test_flood_from_one_sender_is_rate_limited_without_hurting_others(cluster: C
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=10,
 )
 SENDERS = st.from_regex(r"fz[a-z0-9]{8}", fullmatch=True) | st.text(max_size=20) | JSON_VALUES
 MESSAGES = st.text(max_size=400) | st.sampled_from(PAYLOADS) | JSON_VALUES
-VALID = st.builds(lambda s, m: json.dumps({"sender": s, "message": m}).encode(),
-                  st.from_regex(r"fz[a-z0-9]{8}", fullmatch=True),
-                  st.text(min_size=1, max_size=300) | st.sampled_from(PAYLOADS))
+VALID = st.builds(
+    lambda s, m: json.dumps({"sender": s, "message": m}).encode(),
+    st.from_regex(r"fz[a-z0-9]{8}", fullmatch=True),
+    st.text(min_size=1, max_size=300) | st.sampled_from(PAYLOADS),
+)
 BODIES = (
     VALID
     | VALID
     | st.binary(max_size=300)
     | st.builds(lambda s, m: json.dumps({"sender": s, "message": m}).encode(), SENDERS, MESSAGES)
-    | st.builds(lambda s, m, md: json.dumps({"sender": s, "message": m, "metadata": md}).encode(),
-                SENDERS, MESSAGES, JSON_VALUES)
+    | st.builds(
+        lambda s, m, md: json.dumps({"sender": s, "message": m, "metadata": md}).encode(),
+        SENDERS,
+        MESSAGES,
+        JSON_VALUES,
+    )
     | JSON_VALUES.map(lambda v: json.dumps(v).encode())
 )
 
@@ -380,8 +435,13 @@ def test_fuzzed_requests_never_get_a_5xx(cluster: Cluster) -> None:
     http = client(cluster)
     statuses: Counter = Counter()
 
-    @hypothesis_settings(max_examples=150, deadline=None, database=None, derandomize=False,
-                         suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=150,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(BODIES)
     def post(raw: bytes) -> None:
         status, answer = http.post_raw("/webhooks/rest/webhook", raw)
@@ -391,9 +451,12 @@ def test_fuzzed_requests_never_get_a_5xx(cluster: Cluster) -> None:
             assert isinstance(answer, list) and texts(answer)
 
     post()
-    REPORT.fuzz = {"examples": sum(statuses.values()), "statuses": dict(sorted(statuses.items())),
-                   "server_errors": sum(v for k, v in statuses.items() if k >= 500),
-                   "up_after": cluster.failed() is None and cluster.healthy()}
+    REPORT.fuzz = {
+        "examples": sum(statuses.values()),
+        "statuses": dict(sorted(statuses.items())),
+        "server_errors": sum(v for k, v in statuses.items() if k >= 500),
+        "up_after": cluster.failed() is None and cluster.healthy(),
+    }
     assert REPORT.fuzz["up_after"]
 
 
@@ -407,11 +470,13 @@ def fault(name: str, observed: str, ok: bool) -> None:
 def describe(result: LevelResult, outcome: Counter) -> str:
     summary = result.summary()
     answers = {str(k): v for k, v in outcome.items() if k != "unavailable"}
-    return (f"{summary['messages']} messages under load ({summary['messages_per_s']}/s, p95 {summary['p95_ms']} ms): "
-            f"errors {result.errors}, 'temporarily unavailable' {outcome['unavailable']}; answers {answers}")
+    return (
+        f"{summary['messages']} messages under load ({summary['messages_per_s']}/s, p95 {summary['p95_ms']} ms): "
+        f"errors {result.errors}, 'temporarily unavailable' {outcome['unavailable']}; answers {answers}"
+    )
 
 
-def wait_for_answers(http: Assistant, sender: str, timeout: float = 60.0) -> Optional[float]:
+def wait_for_answers(http: Assistant, sender: str, timeout: float = 60.0) -> float | None:
     """Seconds until ``sender`` gets a normal answer again (nginx retries a failed server
     after its ``fail_timeout``); None if it does not within ``timeout``."""
     started = time.monotonic()
@@ -434,11 +499,17 @@ def test_an_action_server_killed_under_load_is_not_noticed(cluster: Cluster) -> 
     cluster.restart(cluster.action_servers[0])
     result = background.join()
     ok = result.errors == 0 and background.outcome["unavailable"] == 0
-    fault("one action server SIGKILLed under load, restarted 5 s later", describe(result, background.outcome), ok)
+    fault(
+        "one action server SIGKILLed under load, restarted 5 s later",
+        describe(result, background.outcome),
+        ok,
+    )
     assert ok
 
 
-def test_all_action_servers_down_gives_a_short_unavailable_reply_then_recovers(cluster: Cluster) -> None:
+def test_all_action_servers_down_gives_a_short_unavailable_reply_then_recovers(
+    cluster: Cluster,
+) -> None:
     http = client(cluster)
     for server in cluster.action_servers:
         server.kill()
@@ -449,9 +520,13 @@ def test_all_action_servers_down_gives_a_short_unavailable_reply_then_recovers(c
     cluster.start_services(list(cluster.action_servers))
     recovery = wait_for_answers(http, "no-actions")
     ok = status == 200 and down_reply == UNAVAILABLE_REPLY and recovery is not None
-    fault("all action servers SIGKILLed, then restarted",
-          f"while down: {status} {down_reply[:60]!r}…; normal answers again {recovery:.1f} s after the restart"
-          if recovery is not None else f"while down: {status} {down_reply[:60]!r}…; NO recovery", ok)
+    fault(
+        "all action servers SIGKILLed, then restarted",
+        f"while down: {status} {down_reply[:60]!r}…; normal answers again {recovery:.1f} s after the restart"
+        if recovery is not None
+        else f"while down: {status} {down_reply[:60]!r}…; NO recovery",
+        ok,
+    )
     assert ok
 
 
@@ -465,50 +540,87 @@ def test_postgres_restart_under_load_loses_no_conversation(cluster: Cluster) -> 
     http = client(cluster)
     status, replies = say(http, "after-pg", "what is LEMS?")
     ok = result.errors == 0 and status == 200 and UNAVAILABLE_REPLY not in texts(replies)
-    fault(f"PostgreSQL restarted under load (down {outage:.1f} s)",
-          describe(result, background.outcome) + "; answers normal afterwards", ok)
+    fault(
+        f"PostgreSQL restarted under load (down {outage:.1f} s)",
+        describe(result, background.outcome) + "; answers normal afterwards",
+        ok,
+    )
     assert ok
 
 
 def test_redis_down_refuses_clearly_and_recovers(cluster: Cluster) -> None:
     http = client(cluster)
     cluster.redis_service.kill()
-    status, answer = http.post_raw("/webhooks/rest/webhook",
-                                   json.dumps({"sender": "no-redis", "message": "what is LEMS?"}).encode())
+    status, answer = http.post_raw(
+        "/webhooks/rest/webhook",
+        json.dumps({"sender": "no-redis", "message": "what is LEMS?"}).encode(),
+    )
     still_up = all(server.running() for server in [*cluster.rasa_servers, cluster.nginx_service])
     cluster.restart(cluster.redis_service)
     recovery = wait_for_answers(http, "no-redis")
     error = answer.get("error") if isinstance(answer, dict) else answer
     ok = status == 503 and error == UNAVAILABLE_REPLY and still_up and recovery is not None
-    fault("Redis (lock store) SIGKILLed, restarted",
-          f"while down: {status} {str(error)[:60]!r}… (nothing processed without the lock); replicas up: {still_up}; "
-          + (f"normal answers {recovery:.1f} s after the restart" if recovery is not None else "NO recovery"), ok)
+    fault(
+        "Redis (lock store) SIGKILLed, restarted",
+        f"while down: {status} {str(error)[:60]!r}… (nothing processed without the lock); replicas up: {still_up}; "
+        + (
+            f"normal answers {recovery:.1f} s after the restart"
+            if recovery is not None
+            else "NO recovery"
+        ),
+        ok,
+    )
     assert ok
 
 
 def test_retention_deletes_only_conversations_older_than_the_period(cluster: Cluster) -> None:
     http = client(cluster)
     for sender in ("retention-old", "retention-new"):
-        assert http.request("/webhooks/rest/webhook", {"sender": sender, "message": "what is LEMS?"})[0] == 200
+        assert (
+            http.request("/webhooks/rest/webhook", {"sender": sender, "message": "what is LEMS?"})[
+                0
+            ]
+            == 200
+        )
     url = cluster.stores["PNS_TRACKER_STORE_URL"]
-    connection = psycopg2.connect(host="127.0.0.1", port=cluster.ports.postgres, user="postgres",
-                                  dbname=TRACKER_DATABASE)
+    connection = psycopg2.connect(
+        host="127.0.0.1", port=cluster.ports.postgres, user="postgres", dbname=TRACKER_DATABASE
+    )
     with connection, connection.cursor() as cursor:
-        cursor.execute("UPDATE events SET timestamp = timestamp - 31 * 86400 WHERE sender_id = 'retention-old'")
+        cursor.execute(
+            "UPDATE events SET timestamp = timestamp - 31 * 86400 WHERE sender_id = 'retention-old'"
+        )
     connection.close()
-    env = {**os.environ, "PNS_TRACKER_STORE_URL": url, "PNS_RETENTION_DAYS": "30", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "bot", "retention"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    env = {
+        **os.environ,
+        "PNS_TRACKER_STORE_URL": url,
+        "PNS_RETENTION_DAYS": "30",
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "retention"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     old_users = [e for e in http.tracker("retention-old")["events"] if e["event"] == "user"]
     new_users = [e for e in http.tracker("retention-new")["events"] if e["event"] == "user"]
-    REPORT.security.append({"check": "retention job (30 days): 31-day-old conversation / fresh conversation",
-                            "result": f"{'deleted' if not old_users else 'KEPT'} / "
-                                      f"{'kept' if new_users else 'DELETED'}"})
+    REPORT.security.append(
+        {
+            "check": "retention job (30 days): 31-day-old conversation / fresh conversation",
+            "result": f"{'deleted' if not old_users else 'KEPT'} / "
+            f"{'kept' if new_users else 'DELETED'}",
+        }
+    )
     assert old_users == [] and len(new_users) == 1
 
 
-def test_a_rasa_replica_killed_under_load_the_other_continues_its_conversations(cluster: Cluster) -> None:
+def test_a_rasa_replica_killed_under_load_the_other_continues_its_conversations(
+    cluster: Cluster,
+) -> None:
     http = client(cluster)
     ongoing = [f"handover-{i}" for i in range(6)]
     for sender in ongoing:
@@ -518,9 +630,15 @@ def test_a_rasa_replica_killed_under_load_the_other_continues_its_conversations(
     cluster.rasa_servers[0].kill()
     answers = [say(http, sender, "what is LEMS?") for sender in ongoing]
     result = background.join()
-    ok = result.errors == 0 and all(status == 200 and UNAVAILABLE_REPLY not in texts(r) for status, r in answers)
-    fault("a Rasa server SIGKILLed under load (not restarted)",
-          describe(result, background.outcome) + f"; {len(ongoing)} ongoing conversations continued on the other", ok)
+    ok = result.errors == 0 and all(
+        status == 200 and UNAVAILABLE_REPLY not in texts(r) for status, r in answers
+    )
+    fault(
+        "a Rasa server SIGKILLed under load (not restarted)",
+        describe(result, background.outcome)
+        + f"; {len(ongoing)} ongoing conversations continued on the other",
+        ok,
+    )
     assert ok
 
 
@@ -534,11 +652,18 @@ def test_no_conversation_was_lost_or_garbled(cluster: Cluster) -> None:
     broken = {}
     for sender, sent in sorted(SENT.items()):
         check = check_conversation(http.tracker(sender)["events"], sent, UNAVAILABLE[sender])
-        totals.update(conversations=1, user_messages=len(sent), lost=len(check.lost),
-                      duplicated=len(check.duplicated), interleaved=len(check.interleaved))
+        totals.update(
+            conversations=1,
+            user_messages=len(sent),
+            lost=len(check.lost),
+            duplicated=len(check.duplicated),
+            interleaved=len(check.interleaved),
+        )
         if not check.ok:
             broken[sender] = check
-    REPORT.integrity = {key: totals[key] for key in ("conversations", "user_messages", "lost", "duplicated",
-                                                     "interleaved")}
+    REPORT.integrity = {
+        key: totals[key]
+        for key in ("conversations", "user_messages", "lost", "duplicated", "interleaved")
+    }
     assert totals["conversations"] > 50
     assert broken == {}

@@ -6,6 +6,7 @@ same conversation and does a read-modify-write with a pause in the middle, the s
 a Rasa turn (read tracker, think, append events). With mutual exclusion no two tasks are
 ever inside at once and no update is lost.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,17 +14,17 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 import redis
+from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 
 from bot.launcher import Service, wait_healthy
 from bot.local_services import Redis, free_port
 from bot.lock_store import AtomicRedisLockStore
 from bot.settings import load_settings
-from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 
 pytestmark = pytest.mark.integration
 
@@ -47,8 +48,9 @@ def redis_url() -> Iterator[str]:
         shutil.rmtree(server.root, ignore_errors=True)
 
 
-def contend(make_store: Callable[[], LockStore], url: str, conversation: str,
-            tasks: int = TASKS_PER_REPLICA) -> dict[str, int]:
+def contend(
+    make_store: Callable[[], LockStore], url: str, conversation: str, tasks: int = TASKS_PER_REPLICA
+) -> dict[str, int]:
     """Two replicas × ``tasks`` turns on one conversation; what went wrong."""
     shared = redis.Redis.from_url(url)
     counter, inside = f"test:{conversation}:counter", f"test:{conversation}:inside"
@@ -97,12 +99,23 @@ def contend(make_store: Callable[[], LockStore], url: str, conversation: str,
 
 
 def failures(outcome: dict[str, int]) -> int:
-    return outcome["overlaps"] + outcome["lock_errors"] + outcome["hung_replicas"] + outcome["lost_updates"]
+    return (
+        outcome["overlaps"]
+        + outcome["lock_errors"]
+        + outcome["hung_replicas"]
+        + outcome["lost_updates"]
+    )
 
 
 def test_atomic_lock_store_serialises_turns_across_replicas(redis_url: str) -> None:
     outcome = contend(lambda: AtomicRedisLockStore(url=redis_url), redis_url, "atomic")
-    assert outcome == {"overlaps": 0, "lock_errors": 0, "other_errors": 0, "hung_replicas": 0, "lost_updates": 0}
+    assert outcome == {
+        "overlaps": 0,
+        "lock_errors": 0,
+        "other_errors": 0,
+        "hung_replicas": 0,
+        "lost_updates": 0,
+    }
 
 
 def test_lock_of_a_dead_holder_expires_after_its_short_lifetime(redis_url: str) -> None:
@@ -137,7 +150,12 @@ def test_stock_rasa_lock_store_lets_two_replicas_in(redis_url: str) -> None:
     host, port = redis_url.split("//")[1].split("/")[0].split(":")
     rounds = []
     for attempt in range(8):
-        outcome = contend(lambda: RedisLockStore(host=host, port=int(port), db=0), redis_url, f"stock{attempt}", tasks=3)
+        outcome = contend(
+            lambda: RedisLockStore(host=host, port=int(port), db=0),
+            redis_url,
+            f"stock{attempt}",
+            tasks=3,
+        )
         rounds.append(outcome)
         if failures(outcome) > 0:
             break

@@ -4,16 +4,24 @@ the Rebuild button retrains while the old model keeps answering, and then the bo
 recognises the synonym. Afterwards the synonym is rolled back and the model rebuilt again
 (no training: that model exists), which leaves the project's spaCy pipeline as it was.
 """
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.integration.running import Assistant, start_assistant, stop_assistant
 from tests.integration.test_admin import (  # noqa: F401
-    REBUILD_TIMEOUT_MS, admin_cli, approve, browser, login, logout, page, roll_back_to,
+    REBUILD_TIMEOUT_MS,
+    admin_cli,
+    approve,
+    browser,
+    login,
+    logout,
+    page,
+    roll_back_to,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.rebuild]
@@ -41,7 +49,9 @@ def rebuild(page: Page, assistant: Assistant, timeout: int) -> None:
     expect(page.locator("#job-result")).to_contain_text("is serving", timeout=timeout)
 
 
-def test_a_published_synonym_is_recognised_after_a_rebuild(assistant: Assistant, page: Page) -> None:
+def test_a_published_synonym_is_recognised_after_a_rebuild(
+    assistant: Assistant, page: Page
+) -> None:
     ref = "entity:antibody:yo"
     assert ("antibody", "yo") not in recognised(assistant)
     login(page, assistant, "ann")

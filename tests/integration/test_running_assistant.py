@@ -3,11 +3,12 @@
 Starts the assistant exactly as `make run` does (on free ports, with a KB of its own), chats
 over the REST channel, edits the KB while it runs, and stops it with SIGTERM.
 """
+
 from __future__ import annotations
 
 import signal
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -40,14 +41,18 @@ QUESTIONS = [
 
 
 @pytest.mark.parametrize(("text", "intent", "entities"), QUESTIONS)
-def test_nlu_gives_intent_and_canonical_entity_ids(assistant: Assistant, text, intent, entities) -> None:
+def test_nlu_gives_intent_and_canonical_entity_ids(
+    assistant: Assistant, text, intent, entities
+) -> None:
     result = assistant.parse(text)
     assert result["intent"]["name"] == intent
     assert [(e["entity"], e["value"]) for e in result["entities"]] == entities
 
 
 @pytest.mark.parametrize(("text", "intent", "entities"), QUESTIONS)
-def test_questions_are_answered_from_the_knowledge_base(assistant: Assistant, text, intent, entities) -> None:
+def test_questions_are_answered_from_the_knowledge_base(
+    assistant: Assistant, text, intent, entities
+) -> None:
     with session_scope(assistant.db_url) as session:
         expected = compose_answer(session, intent, entities).text
     reply = assistant.say(text, sender=f"patient-{intent}")
@@ -60,7 +65,9 @@ def test_anti_yo_answer_mentions_cancer(assistant: Assistant) -> None:
 
 
 def test_staff_edit_shows_in_the_next_answer_without_retraining(assistant: Assistant) -> None:
-    new_text = "Edited while running: paraneoplastic neurological syndromes are rare immune reactions."
+    new_text = (
+        "Edited while running: paraneoplastic neurological syndromes are rare immune reactions."
+    )
     with session_scope(assistant.db_url) as session:
         answer = session.execute(
             select(Answer).where(Answer.intent == "ask_pns_overview", Answer.entity_id.is_(None))
@@ -72,10 +79,16 @@ def test_staff_edit_shows_in_the_next_answer_without_retraining(assistant: Assis
 
 def test_a_draft_is_not_served_and_its_publication_is(assistant: Assistant) -> None:
     lems = entity_ref("syndrome", "lems")
-    new_text = "Reviewed while running: LEMS weakens the muscles, most of all in the hips and thighs."
+    new_text = (
+        "Reviewed while running: LEMS weakens the muscles, most of all in the hips and thighs."
+    )
     with session_scope(assistant.db_url) as session:
         item = LiveContent(session).payload(lems)
-        fields = {**item, "description": new_text, "related": [f"{k}:{i}" for k, i in item["related"]]}
+        fields = {
+            **item,
+            "description": new_text,
+            "related": [f"{k}:{i}" for k, i in item["related"]],
+        }
         draft_records(session, [Record("test", lems, fields)], Change("alice", "edit"), submit=True)
     assert new_text not in assistant.say("what is LEMS?", sender="draft")
     with session_scope(assistant.db_url) as session:
@@ -104,7 +117,9 @@ def test_answers_offer_feedback_buttons_that_are_stored(assistant: Assistant) ->
 
     with session_scope(assistant.db_url) as session:
         rows = session.execute(select(Feedback)).scalars().all()
-    assert [(r.intent, r.entities, r.helpful) for r in rows] == [("ask_syndrome", "syndrome:lems", 0)]
+    assert [(r.intent, r.entities, r.helpful) for r in rows] == [
+        ("ask_syndrome", "syndrome:lems", 0)
+    ]
 
 
 def test_follow_up_question_uses_the_topic(assistant: Assistant) -> None:
@@ -122,7 +137,9 @@ def test_referral_assessment_asks_only_what_it_needs(assistant: Assistant) -> No
     assert assistant.tracker(sender)["slots"]["requested_slot"] == "cancer_history"
     assistant.say("yes, lung cancer in 2021", sender=sender)
     assert assistant.tracker(sender)["slots"]["requested_slot"] == "neuro_symptoms"
-    question = assistant.say("what does anti-Yo mean?", sender=sender)  # a digression: answered, form resumes
+    question = assistant.say(
+        "what does anti-Yo mean?", sender=sender
+    )  # a digression: answered, form resumes
     assert "cancer" in question.lower()
     tracker = assistant.tracker(sender)
     assert tracker["active_loop"]["name"] == "referral_form"

@@ -1,6 +1,7 @@
 """The widget's socket.io channel, spoken by a protocol client (python-socketio), so the
 server's rules are tested apart from the widget: the disclosure at session start, replies
 reaching the session's room, and no writing into someone else's session."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +24,9 @@ class WidgetClient:
         self.received: list[dict[str, Any]] = []
         self.session_id: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.sio.on("bot_uttered", self.received.append)
-        self.sio.on("session_confirm", lambda sid: self.session_id.done() or self.session_id.set_result(sid))
+        self.sio.on(
+            "session_confirm", lambda sid: self.session_id.done() or self.session_id.set_result(sid)
+        )
 
     async def start(self, session_id: Any = None) -> str:
         await self.sio.connect(self.base, socketio_path="/socket.io", transports=["polling"])
@@ -51,12 +54,18 @@ async def test_new_session_gets_the_disclosure_before_any_message(channels: Chan
     try:
         session = await client.start()
         messages = await client.wait_for(1)
-        assert "automated assistant" in messages[0]["text"] and "cannot diagnose" in messages[0]["text"]
+        assert (
+            "automated assistant" in messages[0]["text"]
+            and "cannot diagnose" in messages[0]["text"]
+        )
         await client.say("what is anti-Yo?", session)
         messages = await client.wait_for(3)
         assert "cancer" in " ".join(m.get("text", "") for m in messages).lower()
         assert messages[-1]["quick_replies"][0] == {
-            "content_type": "text", "title": "Yes", "payload": '/give_feedback{"helpful": "yes"}'}
+            "content_type": "text",
+            "title": "Yes",
+            "payload": '/give_feedback{"helpful": "yes"}',
+        }
     finally:
         await client.close()
 
@@ -103,6 +112,8 @@ async def test_too_long_message_is_refused_with_an_explanation(channels: Channel
         await client.say("a" * 2001, session)
         messages = await client.wait_for(2)
         assert "too long" in messages[-1]["text"]
-        assert [e for e in channels.assistant.tracker(session)["events"] if e["event"] == "user"] == []
+        assert [
+            e for e in channels.assistant.tracker(session)["events"] if e["event"] == "user"
+        ] == []
     finally:
         await client.close()

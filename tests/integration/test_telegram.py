@@ -3,12 +3,13 @@
 The assistant runs as `make run` starts it, with Telegram configured from environment
 variables; its Bot API calls go to :class:`FakeTelegramApi` on 127.0.0.1.
 """
+
 from __future__ import annotations
 
 import itertools
 import json
 import time
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,9 @@ def text_update(chat_id: int, text: str) -> dict[str, Any]:
     return {
         "update_id": next(_update_ids),
         "message": {
-            "message_id": next(_update_ids), "date": int(time.time()), "text": text,
+            "message_id": next(_update_ids),
+            "date": int(time.time()),
+            "text": text,
             "chat": {"id": chat_id, "type": "private", "first_name": "Test"},
             "from": {"id": chat_id, "is_bot": False, "first_name": "Test"},
         },
@@ -41,14 +44,20 @@ def button_update(chat_id: int, data: str, query_id: str) -> dict[str, Any]:
     return {
         "update_id": next(_update_ids),
         "callback_query": {
-            "id": query_id, "data": data, "chat_instance": "1",
+            "id": query_id,
+            "data": data,
+            "chat_instance": "1",
             "from": {"id": chat_id, "is_bot": False, "first_name": "Test"},
-            "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}},
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+            },
         },
     }
 
 
-def post(channels: Channels, update: Any, secret: Optional[str] = None) -> tuple[int, Any]:
+def post(channels: Channels, update: Any, secret: str | None = None) -> tuple[int, Any]:
     headers = {SECRET_HEADER: channels.secret if secret is None else secret}
     return channels.assistant.post_raw(WEBHOOK, json.dumps(update).encode(), headers)
 
@@ -67,11 +76,17 @@ def test_webhook_is_registered_with_the_secret_at_start(channels: Channels) -> N
     assert calls[0].params["secret_token"] == channels.secret
 
 
-@pytest.mark.parametrize("secret", ["", "wrong-secret", TELEGRAM_WEBHOOK_URL, "integration-secret_012345678"])
-def test_update_without_the_right_secret_is_refused_and_never_reaches_the_bot(channels: Channels, secret: str) -> None:
+@pytest.mark.parametrize(
+    "secret", ["", "wrong-secret", TELEGRAM_WEBHOOK_URL, "integration-secret_012345678"]
+)
+def test_update_without_the_right_secret_is_refused_and_never_reaches_the_bot(
+    channels: Channels, secret: str
+) -> None:
     chat_id = 9000 + len(secret)
     headers = {} if not secret else {SECRET_HEADER: secret}
-    status, body = channels.assistant.post_raw(WEBHOOK, json.dumps(text_update(chat_id, "/start")).encode(), headers)
+    status, body = channels.assistant.post_raw(
+        WEBHOOK, json.dumps(text_update(chat_id, "/start")).encode(), headers
+    )
     assert status == 403 and body["error"] == "wrong or missing secret token"
     time.sleep(2)
     assert channels.telegram.recorded("sendMessage", chat_id) == []
@@ -89,7 +104,9 @@ def test_start_command_greets_with_the_disclosure_first(channels: Channels) -> N
     assert [e["parse_data"]["intent"]["name"] for e in user_events] == ["greet"]
 
 
-def test_question_gets_the_kb_answer_and_buttons_become_an_inline_keyboard(channels: Channels) -> None:
+def test_question_gets_the_kb_answer_and_buttons_become_an_inline_keyboard(
+    channels: Channels,
+) -> None:
     chat_id = 7002
     post(channels, text_update(chat_id, "what is anti-Yo?"))
     calls = channels.telegram.wait_for("sendMessage", chat_id, until=with_keyboard)
@@ -106,8 +123,11 @@ def test_question_gets_the_kb_answer_and_buttons_become_an_inline_keyboard(chann
 
     before = len(channels.telegram.recorded("sendMessage", chat_id))
     post(channels, button_update(chat_id, yes, query_id="press-7002"))
-    answered = channels.telegram.wait_for("answerCallbackQuery", settle=0,
-                                          until=lambda c: any(x.params.get("callback_query_id") == "press-7002" for x in c))
+    answered = channels.telegram.wait_for(
+        "answerCallbackQuery",
+        settle=0,
+        until=lambda c: any(x.params.get("callback_query_id") == "press-7002" for x in c),
+    )
     assert answered
     after = channels.telegram.wait_for("sendMessage", chat_id, until=lambda c: len(c) > before)
     assert "Thank you for your feedback!" in texts(after[before:])
@@ -119,7 +139,11 @@ def test_yes_no_question_is_answered_with_a_button(channels: Channels) -> None:
     calls = channels.telegram.wait_for("sendMessage", chat_id, until=with_keyboard)
     question = next(c for c in calls if "reply_markup" in c.params)
     assert "diagnosed with cancer" in question.params["text"]
-    buttons = {b["text"]: b["callback_data"] for row in question.params["reply_markup"]["inline_keyboard"] for b in row}
+    buttons = {
+        b["text"]: b["callback_data"]
+        for row in question.params["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
     assert buttons == {"Yes": "/affirm", "No": "/deny", "I don't know": "I don't know"}
     post(channels, button_update(chat_id, buttons["No"], query_id="press-7003"))
     later = channels.telegram.wait_for("sendMessage", chat_id, until=lambda c: len(c) > len(calls))
@@ -130,7 +154,9 @@ def test_yes_no_question_is_answered_with_a_button(channels: Channels) -> None:
 def test_staff_markup_is_sent_as_plain_text(channels: Channels, staff_markup_answer: str) -> None:
     chat_id = 7004
     post(channels, text_update(chat_id, OVERVIEW_QUESTION))
-    calls = channels.telegram.wait_for("sendMessage", chat_id, until=lambda c: any(staff_markup_answer in t for t in texts(c)))
+    calls = channels.telegram.wait_for(
+        "sendMessage", chat_id, until=lambda c: any(staff_markup_answer in t for t in texts(c))
+    )
     assert all("parse_mode" not in c.params for c in calls)  # Telegram shows it as typed
 
 
@@ -144,7 +170,9 @@ def test_malformed_or_oversized_updates_with_the_secret_get_a_4xx(channels: Chan
 
 
 def test_unknown_update_kinds_are_acknowledged_and_ignored(channels: Channels) -> None:
-    status, body = post(channels, {"update_id": next(_update_ids), "edited_message": {"chat": {"id": 7006}}})
+    status, body = post(
+        channels, {"update_id": next(_update_ids), "edited_message": {"chat": {"id": 7006}}}
+    )
     assert (status, body) == (200, {"ok": True})
     time.sleep(1)
     assert channels.telegram.recorded("sendMessage", 7006) == []

@@ -5,13 +5,15 @@ Chromium comes from the system (`apt-get install chromium`; `.ci/run` installs i
 is missing): Playwright's own browser download is neither needed nor possible here.
 Screenshots go to ``test-artifacts/``.
 """
+
 from __future__ import annotations
 
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -25,8 +27,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Headless, as root in a container, on a machine whose outside network is closed: without
 # the background-networking flags Chromium keeps trying (and failing) to reach Google.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 AXE = ROOT / "bot" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -77,10 +85,13 @@ def open_chat(page: Page) -> None:
 
 def serious_violations(page: Page) -> list[dict[str, Any]]:
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA
+    )
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
-        for v in result["violations"] if v["impact"] in ("serious", "critical")
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
     ]
 
 
@@ -89,9 +100,14 @@ def test_page_is_served_with_local_scripts_and_a_strict_policy(channels: Channel
         html, csp = response.read().decode(), response.headers["Content-Security-Policy"]
     assert "Center for Neuromuscular Pathology" in html and 'role="log"' in html
     assert f'data-socket-url="{channels.assistant.base}"' in html
-    assert re.findall(r'<script src="([^"]+)"', html) == ["/vendor/socket.io.min.js", "/static/chat.js"]
+    assert re.findall(r'<script src="([^"]+)"', html) == [
+        "/vendor/socket.io.min.js",
+        "/static/chat.js",
+    ]
     assert "script-src 'self'" in csp and f"connect-src 'self' {channels.assistant.base}" in csp
-    with urllib.request.urlopen(channels.assistant.web_url + "/vendor/socket.io.min.js", timeout=10) as response:
+    with urllib.request.urlopen(
+        channels.assistant.web_url + "/vendor/socket.io.min.js", timeout=10
+    ) as response:
         assert response.status == 200 and "javascript" in response.headers["Content-Type"]
     for missing in ("/vendor/axe.min.js", "/static/../server.py", "/static/"):
         with pytest.raises(urllib.error.HTTPError) as error:
@@ -118,7 +134,9 @@ def test_conversation_with_buttons_survives_a_reload(page: Page) -> None:
     replies = page.locator(".pns-msg-bot").last.get_by_role("button")
     expect(replies).to_have_text(["Yes", "No", "I don't know"])
     # buttons answer the latest question only: the feedback buttons went when a question was typed
-    expect(page.locator(".pns-msg-bot", has_text="Was this helpful?").get_by_role("button")).to_have_count(0)
+    expect(
+        page.locator(".pns-msg-bot", has_text="Was this helpful?").get_by_role("button")
+    ).to_have_count(0)
     replies.get_by_text("No", exact=True).click()
     expect(page.locator(".pns-msg-user").last).to_have_text(re.compile(r"No$"))
     expect(bot_messages(page).last).to_contain_text("neurological symptoms")
@@ -132,7 +150,9 @@ def test_conversation_with_buttons_survives_a_reload(page: Page) -> None:
     # the same conversation goes on: the form asks its last question after "yes"
     page.locator(".pns-msg-bot").last.get_by_role("button", name="Yes", exact=True).click()
     expect(bot_messages(page).last).to_contain_text("antineuronal antibodies")
-    disclosures = [t for t in bot_messages(page).all_text_contents() if "cannot diagnose anyone" in t]
+    disclosures = [
+        t for t in bot_messages(page).all_text_contents() if "cannot diagnose anyone" in t
+    ]
     assert len(disclosures) == 1
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -176,7 +196,9 @@ def test_accessibility_check_finds_no_serious_violations(page: Page) -> None:
     assert serious_violations(page) == []  # open, with a conversation and answer buttons
 
 
-def test_staff_markup_shows_as_text_and_links_open_safely(page: Page, staff_markup_answer: str) -> None:
+def test_staff_markup_shows_as_text_and_links_open_safely(
+    page: Page, staff_markup_answer: str
+) -> None:
     open_chat(page)
     ask(page, OVERVIEW_QUESTION)
     message = page.locator(".pns-msg-bot", has_text="Edited by staff")
@@ -190,7 +212,9 @@ def test_staff_markup_shows_as_text_and_links_open_safely(page: Page, staff_mark
     assert set((link.get_attribute("rel") or "").split()) >= {"noopener", "noreferrer"}
 
 
-def test_page_opened_as_localhost_reaches_the_assistant_too(context: BrowserContext, channels: Channels) -> None:
+def test_page_opened_as_localhost_reaches_the_assistant_too(
+    context: BrowserContext, channels: Channels
+) -> None:
     localhost = context.new_page()
     localhost.set_default_timeout(REPLY_TIMEOUT_MS)
     localhost.goto(channels.assistant.web_url.replace("127.0.0.1", "localhost") + "/")

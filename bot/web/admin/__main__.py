@@ -8,12 +8,13 @@ first admin here, and that admin creates everyone else in the browser.
 
 ``--password-stdin`` reads the password from standard input instead (scripts, tests).
 """
+
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from bot.settings import load_settings
 from bot.web.admin import accounts
@@ -34,9 +35,12 @@ def read_password(from_stdin: bool) -> str:
     return first
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.web.admin", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.web.admin",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create-user", help="a new staff account")
     create.add_argument("username")
@@ -44,7 +48,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     reset = sub.add_parser("set-password", help="a new password for an account")
     reset.add_argument("username")
     for command in (create, reset):
-        command.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+        command.add_argument(
+            "--password-stdin", action="store_true", help="read the password from stdin"
+        )
     args = parser.parse_args(argv)
     url = load_settings().database_url
     try:

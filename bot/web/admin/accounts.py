@@ -3,11 +3,11 @@
 Every function works on a caller's session (one unit of work per request, :func:`kb.db.session_scope`);
 the decisions themselves (hashing, throttling, time-outs) are in :mod:`bot.web.admin.security`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Optional
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -19,22 +19,39 @@ from kb.review import check_user
 
 MAX_CLIENT = 64
 #: Audit actions that are login attempts (what throttling counts and the audit page filters).
-LOGIN_FAILED, LOGIN_OK, LOGIN_THROTTLED, LOGOUT = "login_failed", "login", "login_throttled", "logout"
+LOGIN_FAILED, LOGIN_OK, LOGIN_THROTTLED, LOGOUT = (
+    "login_failed",
+    "login",
+    "login_throttled",
+    "logout",
+)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def aware(moment: datetime) -> datetime:
     """SQLite gives times back without their zone; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def audit(session: Session, action: str, username: Optional[str], client: Optional[str] = None,
-          item_ref: Optional[str] = None, detail: Optional[str] = None) -> AuditEvent:
-    event = AuditEvent(action=action, username=(username or "")[:64] or None, client=(client or "")[:MAX_CLIENT] or None,
-                       item_ref=item_ref, detail=detail, created_at=utcnow())
+def audit(
+    session: Session,
+    action: str,
+    username: str | None,
+    client: str | None = None,
+    item_ref: str | None = None,
+    detail: str | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        action=action,
+        username=(username or "")[:64] or None,
+        client=(client or "")[:MAX_CLIENT] or None,
+        item_ref=item_ref,
+        detail=detail,
+        created_at=utcnow(),
+    )
     session.add(event)
     return event
 
@@ -53,13 +70,15 @@ def check_username(name: str) -> str:
     return name
 
 
-def find_user(session: Session, username: str) -> Optional[StaffUser]:
+def find_user(session: Session, username: str) -> StaffUser | None:
     return session.execute(
         select(StaffUser).where(func.lower(StaffUser.username) == username.strip().lower())
     ).scalar_one_or_none()
 
 
-def create_user(session: Session, username: str, password: str, role: str, created_by: str) -> StaffUser:
+def create_user(
+    session: Session, username: str, password: str, role: str, created_by: str
+) -> StaffUser:
     """A new account; refuses bad names, weak passwords, unknown roles and duplicates."""
     username = check_username(username)
     if role not in STAFF_ROLES:
@@ -69,8 +88,14 @@ def create_user(session: Session, username: str, password: str, role: str, creat
         raise ContentError(problem)
     if find_user(session, username) is not None:
         raise ContentError(f"user {username!r} already exists")
-    user = StaffUser(username=username, password_hash=security.hash_password(password), role=role,
-                     active=1, created_by=created_by, created_at=utcnow())
+    user = StaffUser(
+        username=username,
+        password_hash=security.hash_password(password),
+        role=role,
+        active=1,
+        created_by=created_by,
+        created_at=utcnow(),
+    )
     session.add(user)
     session.flush()
     audit(session, "user_created", created_by, detail=f"{username} ({role})")
@@ -90,17 +115,29 @@ def update_user(session: Session, user: StaffUser, role: str, active: bool, by: 
     """Change a role or (de)activate; the last active admin cannot be removed."""
     if role not in STAFF_ROLES:
         raise ContentError(f"role {role!r} is not one of {', '.join(STAFF_ROLES)}")
-    if user.role == "admin" and (role != "admin" or not active) and active_admins(session) <= 1 and user.active:
+    if (
+        user.role == "admin"
+        and (role != "admin" or not active)
+        and active_admins(session) <= 1
+        and user.active
+    ):
         raise ContentError("this is the last active admin; make someone else admin first")
     user.role, user.active = role, 1 if active else 0
     if not active:
         end_sessions(session, user)
-    audit(session, "user_changed", by, detail=f"{user.username}: role {role}, {'active' if active else 'disabled'}")
+    audit(
+        session,
+        "user_changed",
+        by,
+        detail=f"{user.username}: role {role}, {'active' if active else 'disabled'}",
+    )
 
 
 def active_admins(session: Session) -> int:
     return session.execute(
-        select(func.count()).select_from(StaffUser).where(StaffUser.role == "admin", StaffUser.active == 1)
+        select(func.count())
+        .select_from(StaffUser)
+        .where(StaffUser.role == "admin", StaffUser.active == 1)
     ).scalar_one()
 
 
@@ -115,18 +152,21 @@ def users(session: Session) -> list[StaffUser]:
 class LoginResult:
     """A session token on success; otherwise why not (shown to the user as one message)."""
 
-    token: Optional[str] = None
-    user: Optional[StaffUser] = None
-    retry_at: Optional[datetime] = None
+    token: str | None = None
+    user: StaffUser | None = None
+    retry_at: datetime | None = None
 
     @property
     def ok(self) -> bool:
         return self.token is not None
 
 
-def _failures(session: Session, since: datetime, username: Optional[str] = None,
-              client: Optional[str] = None) -> list[datetime]:
-    query = select(AuditEvent.created_at).where(AuditEvent.action == LOGIN_FAILED, AuditEvent.created_at > since)
+def _failures(
+    session: Session, since: datetime, username: str | None = None, client: str | None = None
+) -> list[datetime]:
+    query = select(AuditEvent.created_at).where(
+        AuditEvent.action == LOGIN_FAILED, AuditEvent.created_at > since
+    )
     if username is not None:
         query = query.where(func.lower(AuditEvent.username) == username.lower()[:64])
     if client is not None:
@@ -134,18 +174,24 @@ def _failures(session: Session, since: datetime, username: Optional[str] = None,
     return [aware(t) for t in session.execute(query).scalars()]
 
 
-def throttled_until(session: Session, username: str, client: str, now: datetime) -> Optional[datetime]:
+def throttled_until(session: Session, username: str, client: str, now: datetime) -> datetime | None:
     """When this account or address may try again, if either is locked."""
     account, address = security.ACCOUNT_RULE, security.ADDRESS_RULE
     locks = [
-        security.locked_until(_failures(session, now - account.window, username=username), now, account),
-        security.locked_until(_failures(session, now - address.window, client=client), now, address),
+        security.locked_until(
+            _failures(session, now - account.window, username=username), now, account
+        ),
+        security.locked_until(
+            _failures(session, now - address.window, client=client), now, address
+        ),
     ]
     found = [lock for lock in locks if lock is not None]
     return max(found) if found else None
 
 
-def login(session: Session, username: str, password: str, client: str, now: Optional[datetime] = None) -> LoginResult:
+def login(
+    session: Session, username: str, password: str, client: str, now: datetime | None = None
+) -> LoginResult:
     """Check a login; every attempt is audited, and locked keys are not even verified."""
     now = now or utcnow()
     username = (username or "").strip()[:200]
@@ -154,7 +200,9 @@ def login(session: Session, username: str, password: str, client: str, now: Opti
         audit(session, LOGIN_THROTTLED, username, client)
         return LoginResult(retry_at=retry_at)
     user = find_user(session, username) if username else None
-    valid = security.verify_password(user.password_hash if user else None, password[: security.MAX_PASSWORD])
+    valid = security.verify_password(
+        user.password_hash if user else None, password[: security.MAX_PASSWORD]
+    )
     if not valid or user is None or not user.active:
         event = audit(session, LOGIN_FAILED, username, client)
         event.created_at = now
@@ -162,14 +210,23 @@ def login(session: Session, username: str, password: str, client: str, now: Opti
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
     token = security.new_token()
-    session.add(StaffSession(token_hash=security.token_digest(token), user_id=user.id, csrf_token=security.new_token(),
-                             created_at=now, last_seen_at=now))
+    session.add(
+        StaffSession(
+            token_hash=security.token_digest(token),
+            user_id=user.id,
+            csrf_token=security.new_token(),
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     user.last_login_at = now
     audit(session, LOGIN_OK, user.username, client).created_at = now
     return LoginResult(token=token, user=user)
 
 
-def current_session(session: Session, token: Optional[str], now: Optional[datetime] = None) -> Optional[StaffSession]:
+def current_session(
+    session: Session, token: str | None, now: datetime | None = None
+) -> StaffSession | None:
     """The live session of a cookie token (its last-seen time moved on), or None."""
     if not token or len(token) > 200:
         return None
@@ -177,14 +234,16 @@ def current_session(session: Session, token: Optional[str], now: Optional[dateti
     row = session.get(StaffSession, security.token_digest(token))
     if row is None:
         return None
-    if not row.user.active or not security.session_alive(aware(row.created_at), aware(row.last_seen_at), now):
+    if not row.user.active or not security.session_alive(
+        aware(row.created_at), aware(row.last_seen_at), now
+    ):
         session.delete(row)
         return None
     row.last_seen_at = now
     return row
 
 
-def logout(session: Session, token: Optional[str], client: str) -> None:
+def logout(session: Session, token: str | None, client: str) -> None:
     row = session.get(StaffSession, security.token_digest(token)) if token else None
     if row is not None:
         audit(session, LOGOUT, row.user.username, client)
@@ -195,8 +254,12 @@ def end_sessions(session: Session, user: StaffUser) -> None:
     session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
 
 
-def audit_events(session: Session, limit: int = 200, logins: Optional[bool] = None) -> list[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)
+def audit_events(
+    session: Session, limit: int = 200, logins: bool | None = None
+) -> list[AuditEvent]:
+    query = (
+        select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)
+    )
     login_actions = (LOGIN_OK, LOGIN_FAILED, LOGIN_THROTTLED, LOGOUT)
     if logins is True:
         query = query.where(AuditEvent.action.in_(login_actions))

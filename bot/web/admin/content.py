@@ -5,10 +5,12 @@ sources, related entities) are one entry per line. A submitted form becomes the 
 record a staff import file holds, and goes through :func:`kb.drafts.draft_records`, so the
 UI cannot accept anything the CLI would refuse.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from kb.drafts import DraftReport, draft_records
 from kb.errors import ContentError
 from kb.exchange import Record
 from kb.items import LiveContent, Ref
-from kb.payloads import FIELDS, Field, normalise, known_in, to_record
+from kb.payloads import FIELDS, Field, known_in, normalise, to_record
 
 LIST_KINDS = frozenset({"synonyms", "links", "sources"})
 #: Fields edited in a multi-line box.
@@ -31,7 +33,7 @@ def is_list(field: Field) -> bool:
     return field.kind in LIST_KINDS
 
 
-def form_values(ref: Ref, payload: Optional[Mapping[str, Any]]) -> dict[str, str]:
+def form_values(ref: Ref, payload: Mapping[str, Any] | None) -> dict[str, str]:
     """The text of every form field for an item (empty for a new one)."""
     record = to_record(ref, payload) if payload else {}
     values: dict[str, str] = {}
@@ -60,14 +62,17 @@ def record_fields(ref: Ref, form: Mapping[str, str]) -> dict[str, Any]:
     return fields
 
 
-def save(session: Session, ref: Ref, form: Mapping[str, str], user: str, message: str,
-         submit: bool) -> DraftReport:
+def save(
+    session: Session, ref: Ref, form: Mapping[str, str], user: str, message: str, submit: bool
+) -> DraftReport:
     """A draft of ``ref`` from a form (submitted for review if asked), or :class:`ContentError`."""
     record = Record(f"{ref} (form)", ref, record_fields(ref, form))
-    return draft_records(session, [record], revisions.Change(user, "edit", message.strip() or None), submit=submit)
+    return draft_records(
+        session, [record], revisions.Change(user, "edit", message.strip() or None), submit=submit
+    )
 
 
-def preview_question(ref: Ref) -> Optional[tuple[str, list[tuple[str, str]]]]:
+def preview_question(ref: Ref) -> tuple[str, list[tuple[str, str]]] | None:
     """The intent and entities whose reply shows ``ref``, or None for items no single reply shows."""
     if ref.type == "answer":
         return ref.parts[0], [ref.entity] if ref.entity else []
@@ -97,7 +102,9 @@ def preview(session: Session, ref: Ref, form: Mapping[str, str]) -> Preview:
     """
     asked = preview_question(ref)
     if asked is None:
-        return Preview(error=f"no single reply shows a {ref.type}; its text is used inside other replies")
+        return Preview(
+            error=f"no single reply shows a {ref.type}; its text is used inside other replies"
+        )
     intent, entities = asked
     live = LiveContent(session)
     try:
@@ -110,5 +117,9 @@ def preview(session: Session, ref: Ref, form: Mapping[str, str]) -> Preview:
 
 
 def status_of(session: Session, ref: Ref) -> review.ItemStatus:
-    return review.ItemStatus(ref, LiveContent(session).row(ref) is not None,
-                             revisions.published(session, ref), revisions.open_revision(session, ref))
+    return review.ItemStatus(
+        ref,
+        LiveContent(session).row(ref) is not None,
+        revisions.published(session, ref),
+        revisions.open_revision(session, ref),
+    )

@@ -4,13 +4,14 @@ Read from the ``unanswered_question`` and ``feedback`` tables the dialogue fills
 (:mod:`kb.feedback`; texts are already redacted, no sender ids). The grouping and weekly
 trend are pure functions over plain rows, so they are tested without a database.
 """
+
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,12 +49,14 @@ def weekly(times: Iterable[datetime], now: datetime, weeks: int = WEEKS) -> list
 class QuestionGroup:
     text: str
     count: int = 0
-    last_seen: Optional[datetime] = None
+    last_seen: datetime | None = None
     reasons: Counter = field(default_factory=Counter)
     trend: list[int] = field(default_factory=list)
 
 
-def group_questions(rows: Sequence[tuple[datetime, str, str]], now: datetime, top: int = TOP) -> list[QuestionGroup]:
+def group_questions(
+    rows: Sequence[tuple[datetime, str, str]], now: datetime, top: int = TOP
+) -> list[QuestionGroup]:
     """(time, text, reason) rows → groups of the same question, most asked first."""
     groups: dict[str, QuestionGroup] = {}
     times: dict[str, list[datetime]] = defaultdict(list)
@@ -85,7 +88,9 @@ class FeedbackGroup:
         return self.not_helpful / total if total else 0.0
 
 
-def group_feedback(rows: Sequence[tuple[datetime, str, str, int]], now: datetime, top: int = TOP) -> list[FeedbackGroup]:
+def group_feedback(
+    rows: Sequence[tuple[datetime, str, str, int]], now: datetime, top: int = TOP
+) -> list[FeedbackGroup]:
     """(time, intent, entities, helpful) rows → answers with "not helpful" votes, worst first."""
     groups: dict[tuple[str, str], FeedbackGroup] = {}
     unhelpful: dict[tuple[str, str], list[datetime]] = defaultdict(list)
@@ -100,7 +105,9 @@ def group_feedback(rows: Sequence[tuple[datetime, str, str, int]], now: datetime
     found = [g for g in groups.values() if g.not_helpful]
     for group in found:
         group.trend = weekly(unhelpful[(group.intent, group.entities)], now)
-    return sorted(found, key=lambda g: (-g.not_helpful, -g.share_not_helpful, g.intent, g.entities))[:top]
+    return sorted(
+        found, key=lambda g: (-g.not_helpful, -g.share_not_helpful, g.intent, g.entities)
+    )[:top]
 
 
 @dataclass
@@ -114,15 +121,28 @@ class Insight:
 
 def load(session: Session, now: datetime, weeks: int = WEEKS) -> Insight:
     since = week_start(now) - timedelta(weeks=weeks - 1)
-    questions = [(aware(t), text, reason) for t, text, reason in session.execute(
-        select(UnansweredQuestion.created_at, UnansweredQuestion.text, UnansweredQuestion.reason)
-        .where(UnansweredQuestion.created_at >= since))]
-    feedback = [(aware(t), intent, entities, helpful) for t, intent, entities, helpful in session.execute(
-        select(Feedback.created_at, Feedback.intent, Feedback.entities, Feedback.helpful)
-        .where(Feedback.created_at >= since))]
-    labels = [(week_start(now) - timedelta(weeks=n)).strftime("%d %b") for n in range(weeks - 1, -1, -1)]
+    questions = [
+        (aware(t), text, reason)
+        for t, text, reason in session.execute(
+            select(
+                UnansweredQuestion.created_at, UnansweredQuestion.text, UnansweredQuestion.reason
+            ).where(UnansweredQuestion.created_at >= since)
+        )
+    ]
+    feedback = [
+        (aware(t), intent, entities, helpful)
+        for t, intent, entities, helpful in session.execute(
+            select(Feedback.created_at, Feedback.intent, Feedback.entities, Feedback.helpful).where(
+                Feedback.created_at >= since
+            )
+        )
+    ]
+    labels = [
+        (week_start(now) - timedelta(weeks=n)).strftime("%d %b") for n in range(weeks - 1, -1, -1)
+    ]
     return Insight(
-        group_questions(questions, now), group_feedback(feedback, now),
+        group_questions(questions, now),
+        group_feedback(feedback, now),
         weekly((t for t, _, _ in questions), now, weeks),
         weekly((t for t, _, _, helpful in feedback if not helpful), now, weeks),
         labels,

@@ -1,18 +1,27 @@
 """The admin's pages and JSON endpoints. Each handler declares its permission (:func:`requires`)
 and does one unit of work; content rules are :mod:`kb.review`'s and :mod:`kb.drafts`'s."""
+
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
-from datetime import datetime, timezone
-from typing import Any, Optional
 
 from aiohttp import web
 
 from bot.web.admin import accounts, content, insight, roles, security
 from bot.web.admin.rebuild import Rebuilder, model_state
 from bot.web.admin.web import (
-    PREFIX, SETTINGS_KEY, client_address, database_url, delete_cookie, render, requires, set_cookie, staff,
+    PREFIX,
+    SETTINGS_KEY,
+    client_address,
+    database_url,
+    delete_cookie,
+    render,
+    requires,
+    set_cookie,
+    staff,
 )
 from kb import review, revisions
 from kb.commands import history_line, search, title
@@ -43,7 +52,7 @@ async def form_of(request: web.Request) -> dict[str, str]:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- login
@@ -65,10 +74,14 @@ async def login_page(request: web.Request) -> web.Response:
 async def login_submit(request: web.Request) -> web.Response:
     form = await form_of(request)
     with session_scope(database_url(request)) as session:
-        result = accounts.login(session, form.get("username", ""), form.get("password", ""), client_address(request))
+        result = accounts.login(
+            session, form.get("username", ""), form.get("password", ""), client_address(request)
+        )
     if result.retry_at is not None:
         wait = max(1, int((result.retry_at - now()).total_seconds() // 60) + 1)
-        return await login_form(request, f"Too many failed logins. Try again in {wait} minute(s).", status=429)
+        return await login_form(
+            request, f"Too many failed logins. Try again in {wait} minute(s).", status=429
+        )
     if not result.ok:
         return await login_form(request, "Wrong user name or password.", status=401)
     response = web.HTTPSeeOther(f"{PREFIX}/")
@@ -98,7 +111,9 @@ async def items_page(request: web.Request) -> web.Response:
     with session_scope(database_url(request)) as session:
         overview = review.Overview.load(session)
         live = LiveContent(session).items()
-        pending = {ref: revisions.payload(r) for ref, r in revisions.open_revisions(session).items()}
+        pending = {
+            ref: revisions.payload(r) for ref, r in revisions.open_revisions(session).items()
+        }
     everything = {**live, **pending}
     hits = search(everything, query) if query else {ref: "" for ref in everything}
     rows = []
@@ -107,13 +122,29 @@ async def items_page(request: web.Request) -> web.Response:
             continue
         if kind and not (ref.type == kind or (ref.type == "entity" and ref.parts[0] == kind)):
             continue
-        rows.append({"ref": str(ref), "url": item_url(ref), "state": status.state, "status": status.describe(),
-                     "title": title(ref, everything.get(ref)), "hit": hits[ref]})
-    return render(request, "items.html", {
-        "rows": rows, "q": query, "type": kind, "state": state,
-        "types": [t for t in ITEM_TYPES if t != "entity"] + list(KINDS), "states": STATES,
-        "title": "Content",
-    })
+        rows.append(
+            {
+                "ref": str(ref),
+                "url": item_url(ref),
+                "state": status.state,
+                "status": status.describe(),
+                "title": title(ref, everything.get(ref)),
+                "hit": hits[ref],
+            }
+        )
+    return render(
+        request,
+        "items.html",
+        {
+            "rows": rows,
+            "q": query,
+            "type": kind,
+            "state": state,
+            "types": [t for t in ITEM_TYPES if t != "entity"] + list(KINDS),
+            "states": STATES,
+            "title": "Content",
+        },
+    )
 
 
 @requires("view")
@@ -122,11 +153,15 @@ async def open_item(request: web.Request) -> web.Response:
     try:
         ref = parse_ref(request.query.get("ref", ""))
     except ContentError as exc:
-        return render(request, "message.html", {"title": "Unknown reference", "message": str(exc)}, status=400)
+        return render(
+            request, "message.html", {"title": "Unknown reference", "message": str(exc)}, status=400
+        )
     raise web.HTTPSeeOther(item_url(ref))
 
 
-def _item_context(request: web.Request, ref: Ref, form: Optional[dict[str, str]] = None) -> dict[str, Any]:
+def _item_context(
+    request: web.Request, ref: Ref, form: dict[str, str] | None = None
+) -> dict[str, Any]:
     with session_scope(database_url(request)) as session:
         live_payload = LiveContent(session).payload(ref)
         status = content.status_of(session, ref)
@@ -136,20 +171,42 @@ def _item_context(request: web.Request, ref: Ref, form: Optional[dict[str, str]]
         pending_diff = revisions.pending_diff(ref, live_payload, pending) if pending else ""
     me = staff(request)
     values = form if form is not None else content.form_values(ref, pending_payload or live_payload)
-    fields = [{"name": f.name, "list": content.is_list(f), "long": f.name in content.LONG_FIELDS or content.is_list(f),
-               "required": f.required, "value": values.get(f.name, ""), "choices": f.choices}
-              for f in FIELDS[ref.type]]
+    fields = [
+        {
+            "name": f.name,
+            "list": content.is_list(f),
+            "long": f.name in content.LONG_FIELDS or content.is_list(f),
+            "required": f.required,
+            "value": values.get(f.name, ""),
+            "choices": f.choices,
+        }
+        for f in FIELDS[ref.type]
+    ]
     published_version = status.published.version if status.published else None
     return {
-        "ref": str(ref), "url": item_url(ref), "title": str(ref), "fields": fields, "status": status.describe(),
-        "state": status.state, "exists": live_payload is not None or pending is not None,
+        "ref": str(ref),
+        "url": item_url(ref),
+        "title": str(ref),
+        "fields": fields,
+        "status": status.describe(),
+        "state": status.state,
+        "exists": live_payload is not None or pending is not None,
         "live_text": revisions.render(ref, live_payload),
-        "pending": pending, "pending_diff": pending_diff,
-        "history": [{"version": r.version, "summary": history_line(r), "diff": r.diff,
-                     "can_rollback": r.published_at is not None and r.version != published_version}
-                    for r in reversed(history)],
+        "pending": pending,
+        "pending_diff": pending_diff,
+        "history": [
+            {
+                "version": r.version,
+                "summary": history_line(r),
+                "diff": r.diff,
+                "can_rollback": r.published_at is not None and r.version != published_version,
+            }
+            for r in reversed(history)
+        ],
         "can_edit": roles.can_edit(me.role, ref),
-        "can_review": me.can("review") and pending is not None and pending.status in ("in_review", "approved"),
+        "can_review": me.can("review")
+        and pending is not None
+        and pending.status in ("in_review", "approved"),
         "own_change": pending is not None and pending.author.casefold() == me.username.casefold(),
         "can_submit": pending is not None and pending.status == "draft" and me.can("submit"),
         "can_rollback": me.can("rollback"),
@@ -161,15 +218,26 @@ def _item_context(request: web.Request, ref: Ref, form: Optional[dict[str, str]]
 @requires("view")
 async def item_page(request: web.Request) -> web.Response:
     ref = ref_of(request)
-    return render(request, "item.html", {**_item_context(request, ref), "notice": request.query.get("done", "")})
+    return render(
+        request,
+        "item.html",
+        {**_item_context(request, ref), "notice": request.query.get("done", "")},
+    )
 
 
 def _back(ref: Ref, notice: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"{item_url(ref)}?done={quote(notice)}")
 
 
-def _error_page(request: web.Request, ref: Ref, error: str, form: Optional[dict[str, str]] = None) -> web.Response:
-    return render(request, "item.html", {**_item_context(request, ref, form), "error": error, "notice": ""}, status=400)
+def _error_page(
+    request: web.Request, ref: Ref, error: str, form: dict[str, str] | None = None
+) -> web.Response:
+    return render(
+        request,
+        "item.html",
+        {**_item_context(request, ref, form), "error": error, "notice": ""},
+        status=400,
+    )
 
 
 @requires("edit")
@@ -177,16 +245,26 @@ async def item_save(request: web.Request) -> web.Response:
     ref = ref_of(request)
     me = staff(request)
     if not roles.can_edit(me.role, ref):
-        return render(request, "message.html", {"title": "Not allowed",
-                                                "message": f"Only admins change {ref.type} items."}, status=403)
+        return render(
+            request,
+            "message.html",
+            {"title": "Not allowed", "message": f"Only admins change {ref.type} items."},
+            status=403,
+        )
     form = await form_of(request)
     submit = form.get("action") == "submit"
     try:
         with session_scope(database_url(request)) as session:
             report = content.save(session, ref, form, me.username, form.get("message", ""), submit)
             if report.drafted:
-                accounts.audit(session, "submit" if submit else "draft", me.username, client_address(request),
-                               str(ref), f"v{report.drafted[0].version}")
+                accounts.audit(
+                    session,
+                    "submit" if submit else "draft",
+                    me.username,
+                    client_address(request),
+                    str(ref),
+                    f"v{report.drafted[0].version}",
+                )
     except (ContentError, ReviewError) as exc:
         return _error_page(request, ref, str(exc), form)
     if not report.drafted:
@@ -196,14 +274,22 @@ async def item_save(request: web.Request) -> web.Response:
 
 @requires("submit")
 async def item_submit(request: web.Request) -> web.Response:
-    return await _review_action(request, "submit", lambda s, ref, user, form: review.submit(s, ref, user),
-                                "Submitted for review.")
+    return await _review_action(
+        request,
+        "submit",
+        lambda s, ref, user, form: review.submit(s, ref, user),
+        "Submitted for review.",
+    )
 
 
 @requires("publish")
 async def item_publish(request: web.Request) -> web.Response:
-    return await _review_action(request, "publish", lambda s, ref, user, form: review.publish(s, [ref], user),
-                                "Published: the next answer uses it.")
+    return await _review_action(
+        request,
+        "publish",
+        lambda s, ref, user, form: review.publish(s, [ref], user),
+        "Published: the next answer uses it.",
+    )
 
 
 @requires("review")
@@ -213,7 +299,10 @@ async def item_reject(request: web.Request) -> web.Response:
         if not comment:
             raise ContentError("say what needs to change (the author reads the comment)")
         return review.reject(session, ref, user, comment)
-    return await _review_action(request, "send_back", reject, "Sent back to the author with your comment.")
+
+    return await _review_action(
+        request, "send_back", reject, "Sent back to the author with your comment."
+    )
 
 
 @requires("rollback")
@@ -224,7 +313,10 @@ async def item_rollback(request: web.Request) -> web.Response:
         except ValueError as exc:
             raise ContentError("which version? (a number)") from exc
         return review.rollback(session, ref, number, user, form.get("message") or None)
-    return await _review_action(request, "rollback", rollback, "Rolled back: that version is live again.")
+
+    return await _review_action(
+        request, "rollback", rollback, "Rolled back: that version is live again."
+    )
 
 
 async def _review_action(request: web.Request, action: str, do: Any, notice: str) -> web.Response:
@@ -233,11 +325,21 @@ async def _review_action(request: web.Request, action: str, do: Any, notice: str
     form = await form_of(request)
     try:
         with session_scope(database_url(request)) as session:
-            if action != "submit" and ref.type in roles.ADMIN_ITEM_TYPES and not me.can("edit_settings"):
+            if (
+                action != "submit"
+                and ref.type in roles.ADMIN_ITEM_TYPES
+                and not me.can("edit_settings")
+            ):
                 raise ReviewError(f"only admins publish or roll back {ref.type} items")
             do(session, ref, me.username, form)
-            accounts.audit(session, action, me.username, client_address(request), str(ref),
-                           form.get("comment") or form.get("version") or None)
+            accounts.audit(
+                session,
+                action,
+                me.username,
+                client_address(request),
+                str(ref),
+                form.get("comment") or form.get("version") or None,
+            )
     except (ContentError, ReviewError) as exc:
         return _error_page(request, ref, str(exc))
     if ref.type == "entity" and action in ("publish", "rollback"):
@@ -252,17 +354,30 @@ async def preview_api(request: web.Request) -> web.Response:
     form = await form_of(request)
     with scratch_session(database_url(request)) as session:
         result = content.preview(session, ref, form)
-    return web.json_response({"text": result.text, "error": result.error, "question": result.question})
+    return web.json_response(
+        {"text": result.text, "error": result.error, "question": result.question}
+    )
 
 
 @requires("review")
 async def review_queue(request: web.Request) -> web.Response:
     with session_scope(database_url(request)) as session:
         pending = revisions.open_revisions(session, ("in_review", "approved"))
-        rows = [{"ref": str(ref), "url": item_url(ref), "version": r.version, "author": r.author,
-                 "submitted": when(r.submitted_at), "message": r.message or "", "status": r.status,
-                 "own": r.author.casefold() == staff(request).username.casefold()}
-                for ref, r in sorted(pending.items(), key=lambda kv: kv[1].submitted_at or kv[1].created_at)]
+        rows = [
+            {
+                "ref": str(ref),
+                "url": item_url(ref),
+                "version": r.version,
+                "author": r.author,
+                "submitted": when(r.submitted_at),
+                "message": r.message or "",
+                "status": r.status,
+                "own": r.author.casefold() == staff(request).username.casefold(),
+            }
+            for ref, r in sorted(
+                pending.items(), key=lambda kv: kv[1].submitted_at or kv[1].created_at
+            )
+        ]
     return render(request, "review.html", {"rows": rows, "title": "Review"})
 
 
@@ -283,10 +398,20 @@ async def insight_page(request: web.Request) -> web.Response:
 async def model_page(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     with session_scope(database_url(request)) as session:
-        state = await asyncio.get_running_loop().run_in_executor(None, model_state, session, settings)
+        state = await asyncio.get_running_loop().run_in_executor(
+            None, model_state, session, settings
+        )
     rebuilder = request.app[REBUILDER_KEY]
-    return render(request, "model.html", {"state": state, "job": rebuilder.job.snapshot() if rebuilder.job else None,
-                                          "running": rebuilder.running, "title": "Model"})
+    return render(
+        request,
+        "model.html",
+        {
+            "state": state,
+            "job": rebuilder.job.snapshot() if rebuilder.job else None,
+            "running": rebuilder.running,
+            "title": "Model",
+        },
+    )
 
 
 @requires("rebuild")
@@ -310,17 +435,38 @@ async def model_job_api(request: web.Request) -> web.Response:
 @requires("users")
 async def users_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     with session_scope(database_url(request)) as session:
-        rows = [{"username": u.username, "role": u.role, "active": bool(u.active), "created": when(u.created_at),
-                 "created_by": u.created_by or "", "last_login": when(u.last_login_at)}
-                for u in accounts.users(session)]
-    return render(request, "users.html", {"rows": rows, "roles": STAFF_ROLES, "error": error,
-                                          "notice": request.query.get("done", ""), "title": "Users"}, status=status)
+        rows = [
+            {
+                "username": u.username,
+                "role": u.role,
+                "active": bool(u.active),
+                "created": when(u.created_at),
+                "created_by": u.created_by or "",
+                "last_login": when(u.last_login_at),
+            }
+            for u in accounts.users(session)
+        ]
+    return render(
+        request,
+        "users.html",
+        {
+            "rows": rows,
+            "roles": STAFF_ROLES,
+            "error": error,
+            "notice": request.query.get("done", ""),
+            "title": "Users",
+        },
+        status=status,
+    )
 
 
 @requires("users")
 async def users_create(request: web.Request) -> web.Response:
     def create(session: Any, form: dict[str, str], me: str) -> None:
-        accounts.create_user(session, form.get("username", ""), form.get("password", ""), form.get("role", ""), me)
+        accounts.create_user(
+            session, form.get("username", ""), form.get("password", ""), form.get("role", ""), me
+        )
+
     return await _account_change(request, create, "User created.")
 
 
@@ -333,7 +479,10 @@ async def users_update(request: web.Request) -> web.Response:
         if form.get("password"):
             accounts.set_password(session, user, form["password"], me)
         else:
-            accounts.update_user(session, user, form.get("role", user.role), form.get("active") == "1", me)
+            accounts.update_user(
+                session, user, form.get("role", user.role), form.get("active") == "1", me
+            )
+
     return await _account_change(request, update, "Saved.")
 
 
@@ -353,9 +502,17 @@ async def audit_page(request: web.Request) -> web.Response:
     which = request.query.get("show", "")
     logins = {"logins": True, "changes": False}.get(which)
     with session_scope(database_url(request)) as session:
-        rows = [{"time": when(e.created_at), "user": e.username or "", "client": e.client or "",
-                 "action": e.action, "item": e.item_ref or "", "detail": e.detail or ""}
-                for e in accounts.audit_events(session, 300, logins)]
+        rows = [
+            {
+                "time": when(e.created_at),
+                "user": e.username or "",
+                "client": e.client or "",
+                "action": e.action,
+                "item": e.item_ref or "",
+                "detail": e.detail or "",
+            }
+            for e in accounts.audit_events(session, 300, logins)
+        ]
     return render(request, "audit.html", {"rows": rows, "show": which, "title": "Audit log"})
 
 

@@ -11,6 +11,7 @@ at low CPU priority) in a child process, so the web server stays responsive and 
 server keeps answering with the old model; only when the new model file exists is the Rasa
 server told to load it (``PUT /model``), which swaps models once loading has finished.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,9 +23,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -70,7 +71,7 @@ def vocabulary_hash(session: Session) -> str:
     return patterns_hash(ruler_patterns)
 
 
-def loaded_model(settings: Settings, timeout: float = 5.0) -> Optional[str]:
+def loaded_model(settings: Settings, timeout: float = 5.0) -> str | None:
     """File name of the model the Rasa server has loaded (None if it does not answer)."""
     url = f"{settings.rasa_url}/status?token={settings.rasa_token or ''}"
     try:
@@ -86,7 +87,7 @@ class ModelState:
     """What the staff page says about the model."""
 
     expected: str
-    loaded: Optional[str]
+    loaded: str | None
 
     @property
     def needs_retraining(self) -> bool:
@@ -98,13 +99,17 @@ class ModelState:
         if self.loaded is None:
             return "the Rasa server is not answering, so the loaded model is unknown"
         if self.needs_retraining:
-            return ("needs retraining: names or synonyms changed since the running model was built; "
-                    "text changes are already live")
+            return (
+                "needs retraining: names or synonyms changed since the running model was built; "
+                "text changes are already live"
+            )
         return "up to date: the running model knows every published name and synonym"
 
 
 def model_state(session: Session, settings: Settings) -> ModelState:
-    return ModelState(model_file_name(settings.root, vocabulary_hash(session)), loaded_model(settings))
+    return ModelState(
+        model_file_name(settings.root, vocabulary_hash(session)), loaded_model(settings)
+    )
 
 
 # --------------------------------------------------------------------------- the job
@@ -116,7 +121,9 @@ class StepState:
     state: str = "waiting"  # waiting | running | done | failed
 
 
-def step_states(log: str, finished: bool, failed: bool, built: bool = False, reloaded: bool = False) -> list[StepState]:
+def step_states(
+    log: str, finished: bool, failed: bool, built: bool = False, reloaded: bool = False
+) -> list[StepState]:
     """Where a rebuild is, from what it has logged so far (pure: the page and tests use it).
 
     ``built``: the build printed the model's path, so all build steps are done whatever the
@@ -138,9 +145,9 @@ class RebuildJob:
     started_by: str
     log_path: Path
     started_at: float = field(default_factory=time.time)
-    finished_at: Optional[float] = None
-    model_path: Optional[str] = None
-    error: Optional[str] = None
+    finished_at: float | None = None
+    model_path: str | None = None
+    error: str | None = None
     reloaded: bool = False
 
     @property
@@ -159,7 +166,9 @@ class RebuildJob:
 
     def snapshot(self) -> dict[str, object]:
         log = self.log_text()
-        steps = step_states(log, self.finished, self.error is not None, self.model_path is not None, self.reloaded)
+        steps = step_states(
+            log, self.finished, self.error is not None, self.model_path is not None, self.reloaded
+        )
         return {
             "started_by": self.started_by,
             "started_at": self.started_at,
@@ -181,11 +190,11 @@ def rebuild_command(python: str = sys.executable) -> list[str]:
 class Rebuilder:
     """Runs at most one rebuild at a time for one web server; the last one stays visible."""
 
-    def __init__(self, settings: Settings, command: Optional[Sequence[str]] = None) -> None:
+    def __init__(self, settings: Settings, command: Sequence[str] | None = None) -> None:
         self.settings = settings
         self.command = list(command or rebuild_command())
-        self.job: Optional[RebuildJob] = None
-        self._task: Optional[asyncio.Task] = None
+        self.job: RebuildJob | None = None
+        self._task: asyncio.Task | None = None
 
     @property
     def running(self) -> bool:
@@ -210,8 +219,11 @@ class Rebuilder:
         try:
             with open(job.log_path, "ab") as log:
                 process = await asyncio.create_subprocess_exec(
-                    *self.command, cwd=self.settings.root, env=project_env(self.settings),
-                    stdout=asyncio.subprocess.PIPE, stderr=log,
+                    *self.command,
+                    cwd=self.settings.root,
+                    env=project_env(self.settings),
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=log,
                 )
                 out, _ = await process.communicate()
             found = MODEL_LINE.findall(out.decode(errors="replace"))
@@ -231,7 +243,8 @@ class Rebuilder:
         """Ask the Rasa server to load ``model_path``; it answers once the new model serves."""
         request = urllib.request.Request(
             f"{self.settings.rasa_url}/model?token={self.settings.rasa_token or ''}",
-            data=json.dumps({"model_file": model_path}).encode(), method="PUT",
+            data=json.dumps({"model_file": model_path}).encode(),
+            method="PUT",
             headers={"Content-Type": "application/json"},
         )
         try:
@@ -239,4 +252,6 @@ class Rebuilder:
                 if response.status != 204:
                     raise RuntimeError(f"the Rasa server answered {response.status} to the reload")
         except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"the Rasa server refused the new model ({exc.code}): {exc.read()[:300]!r}") from exc
+            raise RuntimeError(
+                f"the Rasa server refused the new model ({exc.code}): {exc.read()[:300]!r}"
+            ) from exc

@@ -4,6 +4,7 @@ Roles are cumulative (a reviewer can do what an editor can, an admin what a revi
 so a small clinic can run with two admins. Publishing still needs two people whatever the
 roles: :mod:`kb.review` refuses an author's approval or publication of their own change.
 """
+
 from __future__ import annotations
 
 from kb.items import Ref
@@ -12,7 +13,11 @@ from kb.models import STAFF_ROLES
 EDITOR_CAN = frozenset({"view", "edit", "submit", "insight"})
 REVIEWER_CAN = EDITOR_CAN | {"review", "publish", "rollback", "rebuild"}
 ADMIN_CAN = REVIEWER_CAN | {"users", "audit", "edit_settings"}
-PERMISSIONS: dict[str, frozenset[str]] = {"editor": EDITOR_CAN, "reviewer": REVIEWER_CAN, "admin": ADMIN_CAN}
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "editor": EDITOR_CAN,
+    "reviewer": REVIEWER_CAN,
+    "admin": ADMIN_CAN,
+}
 assert set(PERMISSIONS) == set(STAFF_ROLES)
 
 #: Item types only admins may change: the centre's contact fields and global settings

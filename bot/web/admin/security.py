@@ -14,14 +14,15 @@ system must get right is short, so it is written out here where it can be read a
 * throttling: too many failed logins for one account or from one address within a window
   lock further attempts until the oldest counted failure leaves the window.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -44,7 +45,7 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def verify_password(stored_hash: Optional[str], password: str) -> bool:
+def verify_password(stored_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; an unknown account (None) costs the same time."""
     try:
         return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
@@ -56,7 +57,7 @@ def needs_rehash(stored_hash: str) -> bool:
     return _HASHER.check_needs_rehash(stored_hash)
 
 
-def password_problem(password: str, username: str) -> Optional[str]:
+def password_problem(password: str, username: str) -> str | None:
     """Why a new password is refused, or None. Length over composition rules (NIST 800-63B)."""
     if len(password) < MIN_PASSWORD:
         return f"the password must have at least {MIN_PASSWORD} characters"
@@ -79,23 +80,33 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def tokens_match(expected: Optional[str], given: Optional[str]) -> bool:
+def tokens_match(expected: str | None, given: str | None) -> bool:
     """Constant-time comparison; a missing token on either side never matches."""
     if not expected or not given:
         return False
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-def session_alive(created_at: datetime, last_seen_at: datetime, now: datetime,
-                  idle: timedelta = SESSION_IDLE, maximum: timedelta = SESSION_MAX) -> bool:
+def session_alive(
+    created_at: datetime,
+    last_seen_at: datetime,
+    now: datetime,
+    idle: timedelta = SESSION_IDLE,
+    maximum: timedelta = SESSION_MAX,
+) -> bool:
     """A session ends after ``idle`` without requests or ``maximum`` after login."""
     return now - last_seen_at <= idle and now - created_at <= maximum
 
 
-def cookie_options(secure: bool, max_age: Optional[int] = None) -> dict[str, object]:
+def cookie_options(secure: bool, max_age: int | None = None) -> dict[str, object]:
     """Attributes of every cookie the admin sets: never readable by scripts, never sent
     with cross-site requests, and only over https when the page is served over https."""
-    options: dict[str, object] = {"httponly": True, "samesite": "Strict", "path": "/admin", "secure": secure}
+    options: dict[str, object] = {
+        "httponly": True,
+        "samesite": "Strict",
+        "path": "/admin",
+        "secure": secure,
+    }
     if max_age is not None:
         options["max_age"] = max_age
     return options
@@ -114,7 +125,9 @@ ACCOUNT_RULE = ThrottleRule(limit=5, window=timedelta(minutes=15))
 ADDRESS_RULE = ThrottleRule(limit=20, window=timedelta(minutes=15))
 
 
-def locked_until(failures: Iterable[datetime], now: datetime, rule: ThrottleRule) -> Optional[datetime]:
+def locked_until(
+    failures: Iterable[datetime], now: datetime, rule: ThrottleRule
+) -> datetime | None:
     """When login attempts for a key are allowed again, or None if they are allowed now.
 
     Counts the failures inside the window ending now; at ``limit`` or more, attempts wait
@@ -126,7 +139,7 @@ def locked_until(failures: Iterable[datetime], now: datetime, rule: ThrottleRule
     return recent[rule.limit - 1] + rule.window
 
 
-def is_https(scheme: str, forwarded_proto: Optional[str], trust_proxy: bool) -> bool:
+def is_https(scheme: str, forwarded_proto: str | None, trust_proxy: bool) -> bool:
     """Whether the browser talks https to us (behind a trusted proxy: what the proxy says)."""
     if trust_proxy and forwarded_proto:
         return forwarded_proto.split(",")[0].strip().lower() == "https"

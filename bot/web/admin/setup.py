@@ -1,4 +1,5 @@
 """Mount the admin into the page server's aiohttp application (one server, one CSP)."""
+
 from __future__ import annotations
 
 from aiohttp import web

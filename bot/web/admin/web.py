@@ -11,11 +11,13 @@ Two middlewares run for every ``/admin`` request before any page code:
 The session lookup is its own short unit of work, committed before the handler starts, so
 handlers write in their own transactions (SQLite allows one writer at a time).
 """
+
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any
 
 import jinja2
 from aiohttp import web
@@ -49,9 +51,11 @@ class Staff:
 
 def requires(permission: str) -> Callable[[Handler], Handler]:
     """Declare the permission a handler needs (checked by :func:`auth_middleware`)."""
+
     def mark(handler: Handler) -> Handler:
         handler.permission = permission  # type: ignore[attr-defined]
         return handler
+
     return mark
 
 
@@ -64,8 +68,11 @@ def client_address(request: web.Request) -> str:
 
 
 def https(request: web.Request) -> bool:
-    return security.is_https(request.scheme, request.headers.get("X-Forwarded-Proto"),
-                             request.app[SETTINGS_KEY].trust_proxy)
+    return security.is_https(
+        request.scheme,
+        request.headers.get("X-Forwarded-Proto"),
+        request.app[SETTINGS_KEY].trust_proxy,
+    )
 
 
 def staff(request: web.Request) -> Staff:
@@ -76,7 +83,7 @@ def is_api(request: web.Request) -> bool:
     return request.path.startswith(f"{PREFIX}/api/")
 
 
-async def submitted_token(request: web.Request) -> Optional[str]:
+async def submitted_token(request: web.Request) -> str | None:
     header = request.headers.get(security.CSRF_HEADER)
     if header:
         return header
@@ -87,7 +94,7 @@ async def submitted_token(request: web.Request) -> Optional[str]:
     return None
 
 
-def lookup_staff(request: web.Request) -> Optional[Staff]:
+def lookup_staff(request: web.Request) -> Staff | None:
     token = request.cookies.get(security.SESSION_COOKIE)
     if not token:
         return None
@@ -107,12 +114,17 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if current is not None:
         request["staff"] = current
     if request.method not in ("GET", "HEAD", "OPTIONS"):
-        expected = current.csrf_token if current else request.cookies.get(security.LOGIN_CSRF_COOKIE)
+        expected = (
+            current.csrf_token if current else request.cookies.get(security.LOGIN_CSRF_COOKIE)
+        )
         if request.path not in PUBLIC and current is None:
             expected = None  # no session: only the login form may be posted
         if not security.tokens_match(expected, await submitted_token(request)):
-            return forbidden(request, "The form has expired or did not come from this site (CSRF check). "
-                                      "Reload the page and try again.")
+            return forbidden(
+                request,
+                "The form has expired or did not come from this site (CSRF check). "
+                "Reload the page and try again.",
+            )
     if request.path in PUBLIC:
         return await handler(request)
     if current is None:
@@ -134,21 +146,39 @@ def forbidden(request: web.Request, message: str) -> web.Response:
 
 def environment() -> jinja2.Environment:
     """Jinja2 with autoescaping on for everything: staff text always renders as text."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return env
 
 
-def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+def render(
+    request: web.Request, template: str, context: dict[str, Any], status: int = 200
+) -> web.Response:
     env: jinja2.Environment = request.app[JINJA_KEY]
-    values = {"staff": request.get("staff"), "prefix": PREFIX, "csrf_field": security.CSRF_FIELD,
-              "notice": "", "error": "", **context}
+    values = {
+        "staff": request.get("staff"),
+        "prefix": PREFIX,
+        "csrf_field": security.CSRF_FIELD,
+        "notice": "",
+        "error": "",
+        **context,
+    }
     html = env.get_template(template).render(**values)
     return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
 
 
-def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
-               max_age: Optional[int] = None) -> None:
+def set_cookie(
+    request: web.Request,
+    response: web.StreamResponse,
+    name: str,
+    value: str,
+    max_age: int | None = None,
+) -> None:
     response.set_cookie(name, value, **security.cookie_options(https(request), max_age))  # type: ignore[arg-type]
 
 
