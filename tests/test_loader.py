@@ -60,6 +60,7 @@ def _write_content(tmp_path: Path, mutate) -> Path:
     (dst / "entities").mkdir(parents=True)
     for path in src.rglob("*.yml"):
         target = dst / path.relative_to(src)
+        target.parent.mkdir(parents=True, exist_ok=True)
         data = yaml.safe_load(path.read_text())
         mutate(path.relative_to(src).as_posix(), data)
         target.write_text(yaml.safe_dump(data, allow_unicode=True))
