@@ -16,11 +16,12 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run shell build cluster race-stock test test-rebuild unit validate stories bench bench-smoke eval lock clean help
+.PHONY: run shell build cluster race-stock test test-rebuild unit lint validate stories bench bench-smoke eval lock clean help
 
 help:
 	@echo "make run    - build what is missing, start the assistant and its web page on 127.0.0.1"
-	@echo "make test   - unit + integration tests, rasa data validate, test stories"
+	@echo "make test   - lint, unit + integration tests, rasa data validate, test stories"
+	@echo "make lint   - ruff check and ruff format --check (configuration in pyproject.toml)"
 	@echo "make test-rebuild - staff admin rebuild with real training (5-15 min; not in make test)"
 	@echo "make shell  - chat with the assistant in the terminal"
 	@echo "make cluster - 2 Rasa + 2 action servers behind nginx, PostgreSQL, Redis, on 127.0.0.1"
@@ -65,6 +66,7 @@ build: $(DEPS)
 # CPython 3.11.7 segfaulted in dictresize during a later SQLAlchemy session.close()
 # (reproducible 3/3, never with the groups apart; see the issue notes).
 test: build $(WEB_DEPS)
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -m "not integration"
 	$(PY) -m pytest -m integration
 	$(MAKE) --no-print-directory validate stories
@@ -73,6 +75,11 @@ test: build $(WEB_DEPS)
 # model, so it is not part of `make test` (which covers the same job without training).
 test-rebuild: build $(WEB_DEPS)
 	$(PY) -m pytest -m rebuild --run-rebuild tests/integration/test_rebuild.py
+
+# Lint and format check of every Python file (ruff, pinned in requirements; pyproject.toml).
+lint: $(DEPS)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 validate: $(DEPS)
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data nlu stories

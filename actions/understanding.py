@@ -23,31 +23,38 @@ def _norm(text: str) -> str:
 
 _DONT_KNOW = re.compile(
     r"\b(i )?(do ?n'?t|dont|do not) know\b|\bnot sure\b|\bno idea\b|\bdunno\b|\bunsure\b|\bidk\b"
-    r"|\b(never|not|haven'?t|havent|hasn'?t|hasnt) (been )?(tested|checked)\b|\bno tests?\b|\bnot yet tested\b"
+    r"|\b(never|not|haven'?t|havent|hasn'?t|hasnt) (been )?(tested|checked)\b|\bno tests?\b"
+    r"|\bnot yet tested\b"
     r"|\bcan'?t remember\b|\bno clue\b"
 )
 _YES = re.compile(
-    r"^(yes|yeah|yea|yep|yup|ya|yess+|sure|correct|right|true|indeed|of course|definitely|absolutely|certainly"
-    r"|affirmative|ok|okay|uh huh|i do|i have|i did|she does|he does|she has|he has|she did|he did|they have"
+    r"^(yes|yeah|yea|yep|yup|ya|yess+|sure|correct|right|true|indeed|of course|definitely"
+    r"|absolutely|certainly"
+    r"|affirmative|ok|okay|uh huh|i do|i have|i did|she does|he does|she has|he has|she did|he did"
+    r"|they have"
     r"|it was|he was|she was|they were|we do|that's right|thats right)\b"
 )
 _NO = re.compile(
-    r"^(no|nope|nah|never|not really|none|negative|i don'?t|i do not|she doesn'?t|he doesn'?t|i haven'?t"
+    r"^(no|nope|nah|never|not really|none|negative|i don'?t|i do not|she doesn'?t|he doesn'?t"
+    r"|i haven'?t"
     r"|she hasn'?t|he hasn'?t|they haven'?t|i didn'?t|she didn'?t|he didn'?t|not at all)\b"
 )
 #: Button payloads of the yes/no questions (domain.yml utter_ask_*).
 _PAYLOADS = {"/affirm": "yes", "/deny": "no"}
 
 _STOP = re.compile(
-    r"^(stop|cancel|quit|exit|enough|never ?mind|forget it)\b|\b(stop|cancel|end) (the |these |this )?(questions|assessment|quiz|questionnaire)\b"
+    r"^(stop|cancel|quit|exit|enough|never ?mind|forget it)\b"
+    r"|\b(stop|cancel|end) (the |these |this )?(questions|assessment|quiz|questionnaire)\b"
     r"|\bdon'?t want to (answer|continue|go on)\b|\bdo not want to (answer|continue)\b"
 )
 
 _NEGATION_BEFORE = re.compile(
-    r"\b(no|not|never|without|negative for|free of|neither|nor|no sign of|no signs of|ruled out|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t)\b(?:\s+\S+){0,3}\s*$"
+    r"\b(no|not|never|without|negative for|free of|neither|nor|no sign of|no signs of|ruled out"
+    r"|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t)\b(?:\s+\S+){0,3}\s*$"
 )
 _NEGATION_AFTER = re.compile(
-    r"^\s*(\S+\s+){0,2}(negative|not found|not detected|ruled out|was negative|came back negative|absent)\b"
+    r"^\s*(\S+\s+){0,2}(negative|not found|not detected|ruled out|was negative|came back negative"
+    r"|absent)\b"
 )
 
 _FOLLOW_UP = re.compile(
@@ -61,11 +68,15 @@ _FOLLOW_UP = re.compile(
 _RED_FLAGS = re.compile(
     r"\b(can ?n?o?'?t|cannot|can not|unable to|struggling to|hard to|trouble|not) breath(e|ing)?\b"
     r"|\b(stopped|isn'?t|is not|not) breathing\b|\bgasping\b|\bchoking and can'?t\b"
-    r"|\b(seizure|fit|convulsion|fitting|seizing)s?\b[^.!?]{0,30}\b(won'?t|will not|doesn'?t|does not|not|wont|isn'?t) (stop|stopping|ending)\b"
+    r"|\b(seizure|fit|convulsion|fitting|seizing)s?\b[^.!?]{0,30}\b(won'?t|will not|doesn'?t"
+    r"|does not|not|wont|isn'?t) (stop|stopping|ending)\b"
     r"|\b(seizure|fit|convulsion)s?\b[^.!?]{0,20}\b(for|over|more than) (\d+|five|ten|several) min"
-    r"|\b(face|mouth) (is )?(drooping|droops|dropped|fell)\b|\bface droop\b|\bhaving a stroke\b|\bstroke right now\b"
-    r"|\b(unresponsive|unconscious|passed out and|won'?t wake|can'?t wake|cannot wake|not waking|not responding)\b"
-    r"|\b(kill|killing|hurt|hurting|harm|harming) (myself|himself|herself)\b|\bend (my|his|her) life\b"
+    r"|\b(face|mouth) (is )?(drooping|droops|dropped|fell)\b|\bface droop\b|\bhaving a stroke\b"
+    r"|\bstroke right now\b"
+    r"|\b(unresponsive|unconscious|passed out and|won'?t wake|can'?t wake|cannot wake|not waking"
+    r"|not responding)\b"
+    r"|\b(kill|killing|hurt|hurting|harm|harming) (myself|himself|herself)\b"
+    r"|\bend (my|his|her) life\b"
     r"|\bsuicid(e|al)\b|\bwant to die\b|\bdon'?t want to (live|be alive)\b|\bbetter off dead\b"
 )
 

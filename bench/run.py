@@ -211,12 +211,13 @@ def write_report(out: Path, data: dict[str, Any]) -> None:
     for target in ("ours", "baseline", "parse"):
         for level in data["targets"].get(target, []):
             rows.append(
-                f"| {target} | {level['users']} | {level['messages']} | {level['messages_per_s']} | "
+                f"| {target} | {level['users']} | {level['messages']} | {level['messages_per_s']} "
+                "| "
                 f"{level['p50_ms']} | {level['p95_ms']} | {level['p99_ms']} | {level['errors']} |"
             )
     ratios = ["| patients | ours / baseline (p95) | ours / parse (p95) |", "|---|---|---|"]
     by_users = {
-        t: {l["users"]: l for l in data["targets"].get(t, [])}
+        t: {level["users"]: level for level in data["targets"].get(t, [])}
         for t in ("ours", "baseline", "parse")
     }
     for users, ours in by_users["ours"].items():
@@ -244,9 +245,10 @@ def write_report(out: Path, data: dict[str, Any]) -> None:
             footprint.append(f"| {label} | {data[key]} {unit} |")
     before_rows = []
     if data.get("before"):
-        old = {l["users"]: l for l in data["before"]["targets"].get("ours", [])}
+        old = {level["users"]: level for level in data["before"]["targets"].get("ours", [])}
         before_rows = [
-            "| patients | p95 before → after (ms) | msg/s before → after | server CPU ms/message before → after |",
+            "| patients | p95 before → after (ms) | msg/s before → after | server CPU ms/message "
+            "before → after |",
             "|---|---|---|---|",
         ]
         for users, now in by_users["ours"].items():
@@ -331,8 +333,8 @@ def cpu_rows(by_users: dict[str, dict[int, dict[str, Any]]]) -> list[str]:
 def target_rows(data: dict[str, Any], by_users: dict[str, dict[int, dict[str, Any]]]) -> list[str]:
     """Each target of issue 7 with the measured value and whether it is met."""
     ours10, base10 = by_users["ours"].get(10), by_users["baseline"].get(10)
-    best_rate = max((l["messages_per_s"] for l in by_users["ours"].values()), default=0.0)
-    errors = sum(l["errors"] for l in by_users["ours"].values())
+    best_rate = max((level["messages_per_s"] for level in by_users["ours"].values()), default=0.0)
+    errors = sum(level["errors"] for level in by_users["ours"].values())
     checks = [
         ("p95 at 10 patients ≤ 150 ms", ours10["p95_ms"] if ours10 else None, lambda v: v <= 150),
         ("≥ 30 messages/s sustained", best_rate, lambda v: v >= 30),
@@ -365,7 +367,7 @@ def _plot(out: Path, by_users: dict[str, dict[int, dict[str, Any]]]) -> str | No
         if points:
             ax.plot(
                 [u for u, _ in points],
-                [l["p95_ms"] for _, l in points],
+                [level["p95_ms"] for _, level in points],
                 style,
                 label=f"{target} p95",
             )
@@ -423,12 +425,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     data: dict[str, Any] = {
         "command": command.strip(),
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.machine()}, {__import__('os').cpu_count()} cores, "
+            f"Python {platform.python_version()}"
+        ),
         "seconds": seconds,
         "approx_minutes": 2 if args.smoke else 15,
         "targets": {
-            "ours": [l.summary() for l in ours["levels"]],
-            "parse": [l.summary() for l in ours["parse"]],
+            "ours": [level.summary() for level in ours["levels"]],
+            "parse": [level.summary() for level in ours["parse"]],
         },
         "rss_mb": dict(ours["rss_mb"]),
         "rss_total_mb": round(sum(ours["rss_mb"].values()), 1),
@@ -439,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.smoke or args.no_baseline):
         baseline_model, baseline_train = ensure_baseline_model(base.root, work / "baseline")
         baseline = run_baseline(settings, baseline_model, levels, seconds, work / "log")
-        data["targets"]["baseline"] = [l.summary() for l in baseline["levels"]]
+        data["targets"]["baseline"] = [level.summary() for level in baseline["levels"]]
         data["rss_mb"].update(baseline["rss_mb"])
         data["baseline_train_seconds"] = round(baseline_train, 1)
         data["baseline_cold_start_s"] = baseline["cold_start_s"]

@@ -70,7 +70,8 @@ def running_banner(settings: Settings, stack: Stack) -> str:
         f"  staff:     {settings.web_url}/admin/ (edit, review and publish answers; first admin: "
         "python -m bot.web.admin create-user NAME --role admin)\n"
         f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook "
-        '-H \'Content-Type: application/json\' -d \'{"sender": "me", "message": "what is LEMS?"}\'\n'
+        "-H 'Content-Type: application/json' "
+        '-d \'{"sender": "me", "message": "what is LEMS?"}\'\n'
         f"  socket.io: {base}/socket.io/ (the widget's channel)\n"
         f"  Telegram:  {telegram}\n"
         f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
@@ -139,8 +140,10 @@ def cluster() -> int:
     return serve(
         group,
         (
-            "\nPNS Assistant cluster is running (2 Rasa servers, 2 action servers, PostgreSQL, Redis, nginx).\n"
-            f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook -H 'Content-Type: application/json' "
+            "\nPNS Assistant cluster is running (2 Rasa servers, 2 action servers, PostgreSQL, "
+            "Redis, nginx).\n"
+            f"  REST:      curl -s -X POST {base}/webhooks/rest/webhook "
+            "-H 'Content-Type: application/json' "
             '-d \'{"sender": "me", "message": "what is LEMS?"}\'\n'
             f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
             f"  trackers:  {group.stores['PNS_TRACKER_STORE_URL']}\n"
@@ -160,7 +163,8 @@ def retention() -> int:
     url = env.get("PNS_TRACKER_STORE_URL")
     if not url:
         logger.error(
-            "PNS_TRACKER_STORE_URL is not set: conversations are kept in memory only, nothing to delete"
+            "PNS_TRACKER_STORE_URL is not set: conversations are kept in memory only, nothing to "
+            "delete"
         )
         return 2
     days = float(env.get("PNS_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)

@@ -79,7 +79,7 @@ class Cluster:
         durable: bool = True,
         lock_store: dict[str, Any] | None = None,
     ) -> None:
-        """``state_dir`` keeps the databases and logs; ``durable=False`` for throw-away test clusters.
+        """``state_dir`` keeps the databases and logs; ``durable=False`` for throw-away clusters.
 
         ``lock_store`` replaces the generated ``lock_store`` endpoint (to compare Rasa's own).
         """

@@ -144,7 +144,8 @@ def wait_healthy(services: list[Service], timeout: float = STARTUP_TIMEOUT_S) ->
         if pending and time.monotonic() > deadline:
             names = ", ".join(s.name for s in pending)
             raise TimeoutError(
-                f"{names} not healthy after {timeout:.0f}s; see logs in {pending[0].log_path.parent}"
+                f"{names} not healthy after {timeout:.0f}s; see logs in "
+                f"{pending[0].log_path.parent}"
             )
         time.sleep(0.3)
 

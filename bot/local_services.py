@@ -44,7 +44,7 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def find_pg_bindir() -> Path:
-    """Where initdb/postgres are: PNS_PG_BINDIR, Debian's newest /usr/lib/postgresql/N/bin, or PATH."""
+    """Where initdb/postgres are: PNS_PG_BINDIR, Debian's newest postgresql/N/bin, or PATH."""
     candidates = [os.environ.get("PNS_PG_BINDIR", "")]
     candidates += sorted(
         glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
@@ -212,14 +212,14 @@ def nginx_config(
     action_port: int,
     action_ports: Sequence[int],
 ) -> str:
-    """nginx in front of the Rasa servers (``public_port``) and the action servers (``action_port``).
+    """nginx in front of the Rasa servers (``public_port``) and action servers (``action_port``).
 
     A replica that refuses connections or fails mid-request is skipped and the request
     retried on the next one (``proxy_next_upstream``), also for POST: a message that
     never reached a Rasa server is safe to send again. A 503 is passed on, not retried:
-    it means a shared dependency (Redis, PostgreSQL) is down for every replica alike. Rasa keeps no session state of its
-    own (trackers are in PostgreSQL), so no stickiness is needed; socket.io's long polling
-    is the exception and is pinned by client address.
+    it means a shared dependency (Redis, PostgreSQL) is down for every replica alike. Rasa
+    keeps no session state of its own (trackers are in PostgreSQL), so no stickiness is
+    needed; socket.io's long polling is the exception and is pinned by client address.
     """
 
     def servers(ports: Sequence[int]) -> str:

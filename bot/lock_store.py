@@ -91,7 +91,7 @@ class AtomicRedisLockStore(LockStore):
         super().__init__()
 
     def _client(self) -> aioredis.Redis:
-        """One client per event loop: redis.asyncio connections belong to the loop that made them."""
+        """One client per event loop: redis.asyncio connections belong to the loop that made it."""
         loop = id(asyncio.get_running_loop())
         client = self._clients.get(loop)
         if client is None:

@@ -101,7 +101,7 @@ def apply_fixes(rasa_version: str = rasa.__version__) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Redact logs, apply the fixes, then hand over to Rasa's command line (it reads ``sys.argv``)."""
+    """Redact logs, apply the fixes, then hand over to Rasa's command line (reads ``sys.argv``)."""
     import sys
 
     from rasa.__main__ import main as rasa_main

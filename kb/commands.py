@@ -137,7 +137,7 @@ def cmd_search(args: argparse.Namespace, session: Session) -> Result:
 
 
 def search(items: Mapping[Ref, Mapping[str, Any]], needle: str) -> dict[Ref, str]:
-    """Items whose reference or text contains ``needle`` (any case), with the first matching line."""
+    """Items whose reference or text contains ``needle`` (any case), with the first line found."""
     needle = needle.lower()
     found: dict[Ref, str] = {}
     for ref, item in items.items():
@@ -248,7 +248,9 @@ def edit_template(session: Session, ref: Ref) -> str:
 def save_edit(
     session: Session, ref: Ref, text: str, where: str, args: argparse.Namespace
 ) -> Result:
-    if not text.strip() or all(l.startswith("#") or not l.strip() for l in text.splitlines()):
+    if not text.strip() or all(
+        line.startswith("#") or not line.strip() for line in text.splitlines()
+    ):
         return Result([f"{ref}: empty file, nothing saved"])
     records = parse_yaml(text, where, default_ref=ref)
     if len(records) != 1:

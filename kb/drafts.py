@@ -31,7 +31,10 @@ class DraftReport:
 
     def __str__(self) -> str:
         states = sorted({r.status.replace("_", " ") for r in self.drafted}) or ["draft"]
-        return f"{len(self.drafted)} {'/'.join(states)} version(s) saved, {len(self.unchanged)} item(s) unchanged"
+        return (
+            f"{len(self.drafted)} {'/'.join(states)} version(s) saved, "
+            f"{len(self.unchanged)} item(s) unchanged"
+        )
 
 
 def draft_records(

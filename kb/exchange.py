@@ -35,7 +35,8 @@ _LIST_FIELDS = frozenset(
 )
 YAML_HEADER = (
     "# PNS Assistant knowledge base items. Import with: python -m kb import FILE\n"
-    "# A field left out is empty. References: source:KEY, entity:KIND:ID, answer:INTENT[:KIND:ID],\n"
+    "# A field left out is empty. References: source:KEY, entity:KIND:ID, "
+    "answer:INTENT[:KIND:ID],\n"
     "# phrase:KEY, centre, setting:KEY.\n"
 )
 

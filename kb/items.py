@@ -130,8 +130,8 @@ def payload_of(ref: Ref, row: Any) -> dict[str, Any]:
             "target": row.target,
             "synonyms": sorted(s.text for s in row.synonyms),
             "related": [
-                [l.target_entity.kind, l.target_entity.key]
-                for l in sorted(row.links, key=lambda l: l.position)
+                [link.target_entity.kind, link.target_entity.key]
+                for link in sorted(row.links, key=lambda link: link.position)
             ],
             "sources": _keys(row.sources),
         }

@@ -224,7 +224,8 @@ def _links(ref: Ref, field: Field, value: Any, where: str, known: Known) -> list
         kind, _, key = str(item).partition(":")
         if kind not in KINDS or not key:
             raise ContentError(
-                f"{where}: related {item!r} must be written kind:id with a kind of {', '.join(KINDS)}"
+                f"{where}: related {item!r} must be written kind:id with a kind of "
+                f"{', '.join(KINDS)}"
             )
         if not known(entity_ref(kind, key)):
             raise ContentError(f"{where}: related {kind} {key!r} is not in the content")

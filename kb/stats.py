@@ -63,7 +63,8 @@ def stats(session: Session) -> list[tuple[str, str]]:
         lines.append(
             (
                 "last published",
-                f"{last.item_ref} v{last.version} by {last.published_by}, {when(last.published_at)}",
+                f"{last.item_ref} v{last.version} by {last.published_by}, "
+                f"{when(last.published_at)}",
             )
         )
     total = _count(session, Feedback.id)

@@ -124,7 +124,7 @@ class FuzzyMatcher:
         return len(self._terms)
 
     def token_cost(self, word: str, term_word: str) -> float | None:
-        """0 for the same norm, 0.5 for the same skeleton, the edit count within budget, else None."""
+        """0 for the same norm, 0.5 for the same skeleton, edit count within budget, else None."""
         if word == term_word:
             return 0.0
         if not word.isalpha() or not term_word.isalpha() or word in self._exact_only:

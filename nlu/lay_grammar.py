@@ -206,7 +206,8 @@ NOUN_GROUP = {noun: group for group, nouns in BODY_GROUPS.items() for noun in no
 LINK_WORDS = (
     "is am are was were be been being feel feels felt feeling seem seems seemed look looks looked "
     "got get gets getting gotten go goes went gone going become becomes became becoming has have "
-    "had keep keeps kept keeping still now all both always suddenly constantly sometimes often also "
+    "had keep keeps kept keeping still now all both always suddenly constantly sometimes often "
+    "also "
     "very really so quite too extremely a bit little kind sort of more much pretty totally "
     "completely rather slightly terribly super awfully increasingly gradually lot"
 ).split()

@@ -50,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cv-max-epochs",
         type=int,
         default=None,
-        help="train DIET for at most this many epochs in CV runs (time budget; stated in the report)",
+        help=(
+            "train DIET for at most this many epochs in CV runs (time budget; stated in the report)"
+        ),
     )
     parser.add_argument(
         "--configs", nargs="*", help="config names (default: all in nlu_eval/configs)"
@@ -132,11 +134,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\nconfiguration comparison (held-out | CV mean):")
     for c in results:
         print(
-            f"  {c.name:<22} intent macro-F1 {c.heldout.intent_macro_f1:.3f} | {c.cv['intent_macro_f1'].mean:.3f}"
-            f"   entity F1 {c.heldout.entity_f1:.3f} | {c.cv['entity_f1'].mean:.3f}   train {c.train_seconds:.0f}s"
+            f"  {c.name:<22} intent macro-F1 {c.heldout.intent_macro_f1:.3f} | "
+            f"{c.cv['intent_macro_f1'].mean:.3f}"
+            f"   entity F1 {c.heldout.entity_f1:.3f} | {c.cv['entity_f1'].mean:.3f}   train "
+            f"{c.train_seconds:.0f}s"
         )
     print(
-        f"fallback threshold tuned on CV: {best.threshold:.2f} (config.yml: {configured_threshold():.2f})"
+        f"fallback threshold tuned on CV: {best.threshold:.2f} (config.yml: "
+        f"{configured_threshold():.2f})"
     )
     print(f"wrote {DOC.relative_to(ROOT)} and {IMAGE.relative_to(ROOT)}")
     return 0

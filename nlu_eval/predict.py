@@ -31,7 +31,7 @@ def to_prediction(text: str, parse: dict[str, Any]) -> Prediction:
 
 
 def predict_raw(model: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
-    """Parse every text with ``model`` (a rasa .tar.gz, NLU-only or full); keep intents and entities."""
+    """Parse every text with ``model`` (rasa .tar.gz, NLU-only or full); keep intents, entities."""
     from rasa.core.agent import Agent  # heavy (TensorFlow): only when predicting
     from rasa.utils.log_utils import configure_structlog
 

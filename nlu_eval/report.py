@@ -130,22 +130,27 @@ def markdown(
     add("# NLU evaluation")
     add("")
     add(
-        f"Written by `make eval` (this run: `{command}`); every figure below is computed by that command. "
+        f"Written by `make eval` (this run: `{command}`); every figure below is computed by that "
+        "command. "
         "Do not edit by hand: change the data or the pipeline and run `make eval` again."
     )
     add("")
     add(
-        f"- Training data: `nlu/*.yml`, {data['train_examples']} examples, {data['intents']} intents."
+        f"- Training data: `nlu/*.yml`, {data['train_examples']} examples, {data['intents']} "
+        "intents."
     )
     add(
-        f"- Held-out set: `tests/nlu_test.yml`, {data['test_examples']} examples written separately, never trained on."
+        f"- Held-out set: `tests/nlu_test.yml`, {data['test_examples']} examples written "
+        "separately, never trained on."
     )
     add(
-        f"- Cross-validation: {configs[0].folds}-fold, stratified by intent, seed 42, on the training data."
+        f"- Cross-validation: {configs[0].folds}-fold, stratified by intent, seed 42, on the "
+        "training data."
     )
     add(
         "- Intents: accuracy and macro-F1 (mean of the per-intent F1) of the intent classifier "
-        "(the FallbackClassifier's verdict is undone, as `rasa test nlu` does; the threshold is judged below)."
+        "(the FallbackClassifier's verdict is undone, as `rasa test nlu` does; the threshold is "
+        "judged below)."
     )
     add(
         "- Entities: a predicted entity is correct when a gold entity has the same type, the same "
@@ -163,25 +168,31 @@ def markdown(
     add("")
     add(
         "Configs are in `nlu_eval/configs/`. Held-out: trained on all training data "
-        f"(for `{chosen}` this is the production model `make build` trained from `config.yml`, the same "
+        f"(for `{chosen}` this is the production model `make build` trained from `config.yml`, "
+        "the same "
         "pipeline and data; its training time includes the dialogue policies). "
         "CV: mean ± standard deviation over the folds. Training time: wall-clock `rasa train nlu` "
         "on all training data on the machine that ran `make eval` (includes ~15 s start-up)."
     )
     add("")
     add(
-        "| configuration | held-out intent acc | held-out intent macro-F1 | held-out entity P | R | F1 | exact F1 "
-        "| CV intent acc | CV intent macro-F1 | CV entity P | R | F1 | DIET epochs held-out / CV | training time (s) |"
+        "| configuration | held-out intent acc | held-out intent macro-F1 | held-out entity P | R "
+        "| F1 | exact F1 "
+        "| CV intent acc | CV intent macro-F1 | CV entity P | R | F1 | DIET epochs held-out / CV "
+        "| training time (s) |"
     )
     add("|---|" + "---|" * 14)
     for c in configs:
         h, v = c.heldout, c.cv
         mark = " **(chosen)**" if c.name == chosen else ""
         add(
-            f"| `{c.name}`{mark} | {pct(h.intent_accuracy)} | {pct(h.intent_macro_f1)} | {pct(h.entity_precision)} "
+            f"| `{c.name}`{mark} | {pct(h.intent_accuracy)} | {pct(h.intent_macro_f1)} | "
+            f"{pct(h.entity_precision)} "
             f"| {pct(h.entity_recall)} | {pct(h.entity_f1)} | {pct(h.entity_exact_f1)} "
-            f"| {spread(v['intent_accuracy'])} | {spread(v['intent_macro_f1'])} | {spread(v['entity_precision'])} "
-            f"| {spread(v['entity_recall'])} | {spread(v['entity_f1'])} | {epochs_cell(c)} | {c.train_seconds:.0f} |"
+            f"| {spread(v['intent_accuracy'])} | {spread(v['intent_macro_f1'])} | "
+            f"{spread(v['entity_precision'])} "
+            f"| {spread(v['entity_recall'])} | {spread(v['entity_f1'])} | {epochs_cell(c)} | "
+            f"{c.train_seconds:.0f} |"
         )
     add("")
     for c in configs:
@@ -190,7 +201,8 @@ def markdown(
     if capped:
         add("")
         add(
-            "Cross-validation trains every configuration five more times; to fit the machine's time budget "
+            "Cross-validation trains every configuration five more times; to fit the machine's "
+            "time budget "
             "the CV runs of "
             + ", ".join(f"`{c.name}`" for c in capped)
             + " trained DIET for fewer epochs "
@@ -203,7 +215,8 @@ def markdown(
     add("")
     s = production.scores
     add(
-        f"Production model `{production.model_name}` (trained by `make build`) on the held-out set: "
+        f"Production model `{production.model_name}` (trained by `make build`) on the held-out "
+        "set: "
         f"intent accuracy {pct(s.intent_accuracy)}, intent macro-F1 {pct(s.intent_macro_f1)}, "
         f"entity P/R/F1 {pct(s.entity_precision)} / {pct(s.entity_recall)} / {pct(s.entity_f1)} "
         f"(exact spans F1 {pct(s.entity_exact_f1)})."
@@ -238,29 +251,37 @@ def markdown(
     add("## FallbackClassifier threshold")
     add("")
     add(
-        "Below the threshold the assistant asks the user to rephrase instead of answering. Too low, it "
-        "answers what it did not understand; too high, it keeps asking people to rephrase. The threshold "
-        f"is tuned on the out-of-fold predictions of `{chosen}` in cross-validation (training data only, "
-        f"never the held-out set): a wrong answer costs 1, a needless rephrase request costs {fallback_cost}, "
+        "Below the threshold the assistant asks the user to rephrase instead of answering. Too "
+        "low, it "
+        "answers what it did not understand; too high, it keeps asking people to rephrase. The "
+        "threshold "
+        f"is tuned on the out-of-fold predictions of `{chosen}` in cross-validation (training "
+        "data only, "
+        "never the held-out set): a wrong answer costs 1, a needless rephrase request costs "
+        f"{fallback_cost}, "
         "and the cheapest threshold wins (ties: the lower one, fewer interruptions)."
     )
     chosen_result = next((c for c in configs if c.name == chosen), None)
     if chosen_result and chosen_result.cv_epochs != chosen_result.epochs:
         add("")
         add(
-            f"These CV runs trained DIET for {chosen_result.cv_epochs} epochs instead of {chosen_result.epochs} "
-            "(see above): their models are less sure of themselves than the production model, so the curve "
+            f"These CV runs trained DIET for {chosen_result.cv_epochs} epochs instead of "
+            f"{chosen_result.epochs} "
+            "(see above): their models are less sure of themselves than the production model, so "
+            "the curve "
             "below is pessimistic; the held-out check under the table uses the production model."
         )
     add("")
     add(
-        "| threshold | answered | accuracy of answers | wrong answers | needless rephrase requests | cost |"
+        "| threshold | answered | accuracy of answers | wrong answers | needless rephrase "
+        "requests | cost |"
     )
     add("|---|---|---|---|---|---|")
     for p in curve:
         mark = " **←**" if p.threshold == best.threshold else ""
         add(
-            f"| {p.threshold:.2f}{mark} | {pct(p.answered)} | {pct(p.answered_accuracy)} | {p.wrong_answers} "
+            f"| {p.threshold:.2f}{mark} | {pct(p.answered)} | {pct(p.answered_accuracy)} | "
+            f"{p.wrong_answers} "
             f"| {p.needless_fallbacks} | {p.cost:.1f} |"
         )
     add("")
@@ -275,8 +296,10 @@ def markdown(
     )
     if check:
         add(
-            f"Check on the held-out set at {best.threshold:.2f}: {pct(check.answered)} of messages answered, "
-            f"{pct(check.answered_accuracy)} of those correct, {check.wrong_answers} wrong answers, "
+            f"Check on the held-out set at {best.threshold:.2f}: {pct(check.answered)} of "
+            "messages answered, "
+            f"{pct(check.answered_accuracy)} of those correct, {check.wrong_answers} wrong "
+            "answers, "
             f"{check.needless_fallbacks} needless rephrase requests."
         )
     add("")

@@ -133,7 +133,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``rebuild`` train a model (minutes): only with --run-rebuild, else deselected."""
+    """Tests marked ``rebuild`` train a model (minutes): only with --run-rebuild, else skipped."""
     if config.getoption("--run-rebuild"):
         return
     chosen = [item for item in items if item.get_closest_marker("rebuild") is None]

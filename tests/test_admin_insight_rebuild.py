@@ -1,4 +1,4 @@
-"""Staff insight (grouping, weekly trends) and the rebuild's progress and model state: pure logic."""
+"""Staff insight (grouping, weekly trends), the rebuild's progress and model state: pure logic."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def test_weekly_counts_put_the_current_week_last() -> None:
         NOW - timedelta(weeks=7),
         NOW - timedelta(weeks=9),
     ]
-    # Monday 16 Nov starts the current week: NOW and NOW-3d are in it, NOW-4d (Sunday) in the week before
+    # Monday 16 Nov starts the current week: NOW and NOW-3d are in it, NOW-4d (Sunday) in the
+    # week before
     assert insight.weekly(times, NOW, weeks=8) == [1, 0, 0, 0, 0, 0, 1, 2]
     assert (
         insight.weekly([NOW + timedelta(days=7)], NOW) == [0] * insight.WEEKS
@@ -85,7 +86,10 @@ def test_progress_follows_the_build_log() -> None:
 
 
 def test_training_progress_shows_the_last_state_of_progress_bars() -> None:
-    log = "INFO start\nEpochs:   0%|  | 0/50\rEpochs:  10%|# | 5/50\rEpochs:  12%|# | 6/50\r\n\nINFO x\r\n"
+    log = (
+        "INFO start\nEpochs:   0%|  | 0/50\rEpochs:  10%|# | 5/50\rEpochs:  12%|# | 6/50\r\n"
+        "\nINFO x\r\n"
+    )
     assert last_lines(log, 2) == "Epochs:  12%|# | 6/50\nINFO x"
     assert last_lines("", 3) == ""
 
@@ -115,7 +119,10 @@ async def test_a_failed_rebuild_is_reported_and_only_one_runs_at_a_time(tmp_path
     settings = load_settings(
         environ={"PNS_VAR_DIR": str(tmp_path), "PNS_RASA_PORT": "9"}, root=ROOT
     )
-    script = "import sys, time; print('x: knowledge base: ok', file=sys.stderr, flush=True); time.sleep(1); sys.exit(3)"
+    script = (
+        "import sys, time; print('x: knowledge base: ok', file=sys.stderr, flush=True); "
+        "time.sleep(1); sys.exit(3)"
+    )
     rebuilder = Rebuilder(settings, [sys.executable, "-c", script])
     assert rebuilder.start("rita") and rebuilder.running
     assert not rebuilder.start("rob")  # one at a time

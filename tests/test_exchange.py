@@ -113,7 +113,8 @@ YAML_ITEM = """items:
         (
             "bad.yml",
             YAML_ITEM.replace("sources: [g21]", "sources: [g21]\n    synonyms: [Anti-Hu]"),
-            r"bad.yml, line 2 \(entity:antibody:yo\): duplicate synonym 'anti hu': also used by entity:antibody:hu",
+            r"bad.yml, line 2 \(entity:antibody:yo\): duplicate synonym 'anti hu': also used by "
+            r"entity:antibody:hu",
         ),
         (
             "bad.yml",

@@ -1,4 +1,4 @@
-"""The review workflow: drafts are never served, nobody publishes their own text, history and rollback."""
+"""The review workflow: drafts never served, nobody publishes their own text, history, rollback."""
 
 from collections.abc import Callable
 from typing import Any

@@ -100,7 +100,10 @@ def write_config(template_path: Path, target: Path, environ: Mapping[str, str]) 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.touch(mode=0o600, exist_ok=True)
     target.chmod(0o600)
-    header = f"# Generated from {template_path.name} by `python -m bot`; do not edit (may hold secrets).\n"
+    header = (
+        f"# Generated from {template_path.name} by `python -m bot`; "
+        "do not edit (may hold secrets).\n"
+    )
     target.write_text(header + yaml.safe_dump(sections, sort_keys=False), encoding="utf-8")
     return report
 

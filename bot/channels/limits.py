@@ -23,7 +23,7 @@ MAX_SENDER_CHARS = 128
 
 #: Conversation ids that clients may pick for themselves (widget sessions, REST senders):
 #: printable, no spaces or slashes, so they are safe in URLs and logs.
-SENDER_ID = re.compile(r"^[A-Za-z0-9_.:@+=-]{1,%d}$" % MAX_SENDER_CHARS)
+SENDER_ID = re.compile(rf"^[A-Za-z0-9_.:@+=-]{{1,{MAX_SENDER_CHARS}}}$")
 
 TOO_LONG_REPLY = (
     f"Sorry, that message is too long for me. Please keep it under {MAX_MESSAGE_CHARS} "

@@ -3,9 +3,9 @@
 Rasa 3.6's :class:`~rasa.core.channels.socketio.SocketIOInput` calls
 ``sio.enter_room(...)`` without ``await``; in the python-socketio 5.x we install (5.18)
 that is a coroutine, so the client never joins its session's room and every reply
-(emitted to the room) is lost. This connector keeps Rasa's events and message shapes (``session_request`` →
-``session_confirm``, ``user_uttered`` → ``bot_uttered`` with ``text`` and
-``quick_replies``) and fixes that, and it also:
+(emitted to the room) is lost. This connector keeps Rasa's events and message shapes
+(``session_request`` → ``session_confirm``, ``user_uttered`` → ``bot_uttered`` with ``text``
+and ``quick_replies``) and fixes that, and it also:
 
 - starts the conversation as soon as the widget asks for a session, so the first thing
   the user sees is the disclosure ("automated assistant, not a doctor") — Rasa's would

@@ -39,8 +39,10 @@ def stock_line(stock: dict[str, Any] | None) -> str:
         return "The same race with Rasa's stock lock store: not run (`make race-stock`)."
     return (
         f"The same race on a cluster with Rasa's stock `RedisLockStore` (`make race-stock`, run "
-        f"{stock.get('run_at_utc', '?')} UTC): {stock['messages']} messages, answers {stock['statuses']}, "
-        f"lost {stock['lost']}, duplicated {stock['duplicated']}, interleaved {stock['interleaved']}."
+        f"{stock.get('run_at_utc', '?')} UTC): {stock['messages']} messages, answers "
+        f"{stock['statuses']}, "
+        f"lost {stock['lost']}, duplicated {stock['duplicated']}, interleaved "
+        f"{stock['interleaved']}."
     )
 
 
@@ -50,8 +52,10 @@ def render(report: Reliability) -> str:
         "# Reliability report",
         "",
         f"Written by the cluster test run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
-        f"({platform.node() or 'host'}, {report.cluster.get('cpus', '?')} CPUs shared with other jobs). "
-        f"Reproduce: `{REPRODUCE}` (starts its own PostgreSQL, Redis, nginx and replicas; about 6 min).",
+        f"({platform.node() or 'host'}, {report.cluster.get('cpus', '?')} CPUs shared with other "
+        "jobs). "
+        f"Reproduce: `{REPRODUCE}` (starts its own PostgreSQL, Redis, nginx and replicas; about 6 "
+        "min).",
         "",
         "## Cluster",
         "",
@@ -62,7 +66,8 @@ def render(report: Reliability) -> str:
     if report.integrity:
         i = report.integrity
         out += [
-            f"All conversations of the run read back from PostgreSQL: **{i['conversations']} conversations, "
+            f"All conversations of the run read back from PostgreSQL: **{i['conversations']} "
+            "conversations, "
             f"{i['user_messages']} user messages; lost {i['lost']}, duplicated {i['duplicated']}, "
             f"interleaved/unanswered {i['interleaved']}**.",
             "",
@@ -104,7 +109,8 @@ def render(report: Reliability) -> str:
     if report.race:
         r = report.race
         out += [
-            f"{r['conversations']} conversations × {r['rounds']} rounds × {r['per_round']} simultaneous messages, "
+            f"{r['conversations']} conversations × {r['rounds']} rounds × {r['per_round']} "
+            "simultaneous messages, "
             f"alternating between the two Rasa servers (lock store: `{r['lock_store']}`): "
             f"{r['messages']} messages, lost {r['lost']}, duplicated {r['duplicated']}, "
             f"interleaved {r['interleaved']}, non-200 answers {r['errors']}.",
@@ -112,7 +118,8 @@ def render(report: Reliability) -> str:
             stock_line(r.get("stock")),
             "",
             "In-process, Rasa's stock `RedisLockStore` is also shown racing by "
-            "`tests/integration/test_lock_store.py::test_stock_rasa_lock_store_lets_two_replicas_in` "
+            "`tests/integration/test_lock_store.py::"
+            "test_stock_rasa_lock_store_lets_two_replicas_in` "
             "(two replicas inside the lock at once and updates lost, or a waiter whose ticket was "
             "overwritten polling forever; RasaHQ/rasa#9213); "
             "the same contention test passes with `bot.lock_store.AtomicRedisLockStore`.",
@@ -142,8 +149,10 @@ def render(report: Reliability) -> str:
         f = report.fuzz
         out += [
             "",
-            f"Fuzzing (hypothesis, {f['examples']} generated requests: random bytes, JSON of any shape, "
-            f"odd strings in sender and message): answers {f['statuses']}; 5xx: {f['server_errors']}; "
+            f"Fuzzing (hypothesis, {f['examples']} generated requests: random bytes, JSON of any "
+            "shape, "
+            f"odd strings in sender and message): answers {f['statuses']}; 5xx: "
+            f"{f['server_errors']}; "
             f"server up afterwards: {f['up_after']}.",
             "",
         ]
@@ -153,27 +162,38 @@ def render(report: Reliability) -> str:
         "",
         "## Degraded behaviour (documented)",
         "",
-        "- **Redis down**: no conversation can be locked, so no message is processed: the REST channel "
+        "- **Redis down**: no conversation can be locked, so no message is processed: the REST "
+        "channel "
         'answers 503 with "the assistant is temporarily unavailable, please try again" '
-        "(the widget shows the same text). Nothing is processed without mutual exclusion, so nothing "
+        "(the widget shows the same text). Nothing is processed without mutual exclusion, so "
+        "nothing "
         "is garbled; service resumes by itself when Redis is back.",
-        '- **All action servers down**: patients get the "temporarily unavailable" reply (200) instead '
+        '- **All action servers down**: patients get the "temporarily unavailable" reply (200) '
+        "instead "
         "of silence; one action server down is invisible (nginx retries the other).",
-        "- **PostgreSQL restart**: tracker reads and writes wait (up to `PNS_STORE_RETRY_S`, 30 s) and "
+        "- **PostgreSQL restart**: tracker reads and writes wait (up to `PNS_STORE_RETRY_S`, 30 "
+        "s) and "
         "then go on; turns in flight finish late, none is lost.",
-        "- **A Rasa replica dies**: nginx sends its traffic to the others; a lock the dead replica held "
-        "expires after `PNS_LOCK_TTL_S` (10 s), so the turns of its conversations wait up to that long "
+        "- **A Rasa replica dies**: nginx sends its traffic to the others; a lock the dead "
+        "replica held "
+        "expires after `PNS_LOCK_TTL_S` (10 s), so the turns of its conversations wait up to that "
+        "long "
         "(the p95 of the replica-kill run above).",
         "",
         "## Known limits",
         "",
-        "- PostgreSQL down for longer than `PNS_STORE_RETRY_S`: Rasa's built-in fail-safe then treats the "
-        "conversation as new and keeps its events in that replica's memory only; those turns are not in "
+        "- PostgreSQL down for longer than `PNS_STORE_RETRY_S`: Rasa's built-in fail-safe then "
+        "treats the "
+        "conversation as new and keeps its events in that replica's memory only; those turns are "
+        "not in "
         'PostgreSQL afterwards. Alert on the tracker store\'s "unreachable" warnings.',
-        "- nginx retries a request whose server died mid-way (`non_idempotent`). If a Rasa replica dies in "
-        "the milliseconds between saving a turn and answering, the retried turn is stored twice; if an "
+        "- nginx retries a request whose server died mid-way (`non_idempotent`). If a Rasa "
+        "replica dies in "
+        "the milliseconds between saving a turn and answering, the retried turn is stored twice; "
+        "if an "
         "action server dies after writing (feedback, referral request) the write can happen twice.",
-        "- Rate limits are kept per replica: behind N replicas one sender gets up to N × the burst.",
+        "- Rate limits are kept per replica: behind N replicas one sender gets up to N × the "
+        "burst.",
         "",
     ]
     return "\n".join(out)

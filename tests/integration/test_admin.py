@@ -29,7 +29,10 @@ pytestmark = pytest.mark.integration
 PASSWORD = "integration passphrase 42"
 QUESTION = "how is PNS diagnosed"
 NEW_TEXT = "Staff edit: doctors look for antineuronal antibodies in blood and spinal fluid."
-XSS = 'Staff markup <script>window.pnsInjected = 3</script><img src=x onerror="window.pnsInjected = 4"> end.'
+XSS = (
+    "Staff markup <script>window.pnsInjected = 3</script>"
+    '<img src=x onerror="window.pnsInjected = 4"> end.'
+)
 ANSWER = "answer:ask_tests"
 REBUILD_TIMEOUT_MS = 600_000
 

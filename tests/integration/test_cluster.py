@@ -77,7 +77,9 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
         patch.setenv("PNS_RATE_BURST", str(RATE_BURST))
         group.start()
     REPORT.cluster = {
-        "servers": "2 Rasa servers, 2 action servers, nginx, PostgreSQL (KB + trackers), Redis (locks)",
+        "servers": (
+            "2 Rasa servers, 2 action servers, nginx, PostgreSQL (KB + trackers), Redis (locks)"
+        ),
         "lock store": "bot.lock_store.AtomicRedisLockStore",
         "tracker store": "bot.tracker_store.UrlSQLTrackerStore (PostgreSQL)",
         "start-up (parallel)": f"{time.monotonic() - started:.0f} s",
@@ -471,8 +473,10 @@ def describe(result: LevelResult, outcome: Counter) -> str:
     summary = result.summary()
     answers = {str(k): v for k, v in outcome.items() if k != "unavailable"}
     return (
-        f"{summary['messages']} messages under load ({summary['messages_per_s']}/s, p95 {summary['p95_ms']} ms): "
-        f"errors {result.errors}, 'temporarily unavailable' {outcome['unavailable']}; answers {answers}"
+        f"{summary['messages']} messages under load ({summary['messages_per_s']}/s, p95 "
+        f"{summary['p95_ms']} ms): "
+        f"errors {result.errors}, 'temporarily unavailable' {outcome['unavailable']}; answers "
+        f"{answers}"
     )
 
 
@@ -522,7 +526,8 @@ def test_all_action_servers_down_gives_a_short_unavailable_reply_then_recovers(
     ok = status == 200 and down_reply == UNAVAILABLE_REPLY and recovery is not None
     fault(
         "all action servers SIGKILLed, then restarted",
-        f"while down: {status} {down_reply[:60]!r}…; normal answers again {recovery:.1f} s after the restart"
+        f"while down: {status} {down_reply[:60]!r}…; normal answers again {recovery:.1f} s after "
+        "the restart"
         if recovery is not None
         else f"while down: {status} {down_reply[:60]!r}…; NO recovery",
         ok,
@@ -562,7 +567,8 @@ def test_redis_down_refuses_clearly_and_recovers(cluster: Cluster) -> None:
     ok = status == 503 and error == UNAVAILABLE_REPLY and still_up and recovery is not None
     fault(
         "Redis (lock store) SIGKILLed, restarted",
-        f"while down: {status} {str(error)[:60]!r}… (nothing processed without the lock); replicas up: {still_up}; "
+        f"while down: {status} {str(error)[:60]!r}… (nothing processed without the lock); "
+        f"replicas up: {still_up}; "
         + (
             f"normal answers {recovery:.1f} s after the restart"
             if recovery is not None

@@ -1,7 +1,8 @@
 """Staff accounts, login sessions and the audit log in the KB database.
 
-Every function works on a caller's session (one unit of work per request, :func:`kb.db.session_scope`);
-the decisions themselves (hashing, throttling, time-outs) are in :mod:`bot.web.admin.security`.
+Every function works on a caller's session (one unit of work per request,
+:func:`kb.db.session_scope`); the decisions themselves (hashing, throttling, time-outs) are
+in :mod:`bot.web.admin.security`.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def save(
 
 
 def preview_question(ref: Ref) -> tuple[str, list[tuple[str, str]]] | None:
-    """The intent and entities whose reply shows ``ref``, or None for items no single reply shows."""
+    """The intent and entities whose reply shows ``ref`` (None for items no single reply shows)."""
     if ref.type == "answer":
         return ref.parts[0], [ref.entity] if ref.entity else []
     if ref.type == "entity":

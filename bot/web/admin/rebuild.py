@@ -49,7 +49,7 @@ TRAIN_LOG = "train.log"
 
 
 def last_lines(text: str, count: int) -> str:
-    """The last ``count`` non-empty lines; progress bars redraw with ``\\r``, so only their last state counts."""
+    """The last ``count`` non-empty lines; progress bars redraw with ``\\r`` (last state counts)."""
     shown = []
     for line in text.replace("\r\n", "\n").split("\n"):
         states = [state.rstrip() for state in line.split("\r") if state.strip()]

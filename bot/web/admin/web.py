@@ -5,8 +5,9 @@ Two middlewares run for every ``/admin`` request before any page code:
 1. CSRF: a POST must carry the session's token (form field ``csrf_token`` or header
    ``X-CSRF-Token``); the login form, which has no session yet, carries the token of its
    double-submit cookie. Anything else gets 403 before the handler runs.
-2. Login and permission: every ``/admin`` route except the login form needs a live session (pages redirect to the login form, the JSON API answers 401) and the
-   permission its handler declares with :func:`requires` (403 otherwise).
+2. Login and permission: every ``/admin`` route except the login form needs a live session
+   (pages redirect to the login form, the JSON API answers 401) and the permission its
+   handler declares with :func:`requires` (403 otherwise).
 
 The session lookup is its own short unit of work, committed before the handler starts, so
 handlers write in their own transactions (SQLite allows one writer at a time).
