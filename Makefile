@@ -16,7 +16,8 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run shell build cluster race-stock test test-rebuild unit lint validate stories bench bench-smoke eval lock clean help
+.PHONY: run shell build cluster race-stock test test-rebuild unit lint validate stories \
+	system-deps-test system-deps-cluster system-deps-run bench bench-smoke eval lock clean help
 
 help:
 	@echo "make run    - build what is missing, start the assistant and its web page on 127.0.0.1"
@@ -37,26 +38,31 @@ $(DEPS): requirements/lock.txt requirements/rasa.txt
 	$(PY) tools/check_env.py
 	@touch $@
 
+# Debian packages a target needs (PostgreSQL server binaries, Redis, nginx, Chromium, Node.js):
+# tools/system_deps.py installs the missing ones as root, or stops with the command to run.
+system-deps-test system-deps-cluster system-deps-run:
+	@$(PYTHON) tools/system_deps.py $(@:system-deps-%=%)
+
 $(WEB_DEPS): $(WEB)/package.json $(WEB)/package-lock.json
-	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the web page: apt-get install nodejs npm" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed for the web page: $(PYTHON) tools/system_deps.py run" >&2; exit 1; }
 	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
 	@touch $@
 
-run: $(DEPS) $(WEB_DEPS)
+run: system-deps-run $(DEPS) $(WEB_DEPS)
 	$(PY) -m bot run
 
 shell: $(DEPS)
 	$(PY) -m bot shell
 
 # The production shape on loopback (bot/cluster.py): private PostgreSQL, Redis and nginx
-# (Debian packages postgresql, redis-server, nginx), state in var/cluster, public port
-# PNS_CLUSTER_PORT (default 5080).
-cluster: $(DEPS)
+# (Debian packages postgresql, redis-server, nginx; system-deps-cluster installs them),
+# state in var/cluster, public port PNS_CLUSTER_PORT (default 5080).
+cluster: system-deps-cluster $(DEPS)
 	$(PY) -m bot cluster
 
 # The concurrent-turns race on a cluster with Rasa's stock RedisLockStore (RasaHQ/rasa#9213),
 # for comparison; writes docs/reliability-stock-lock.json, quoted by docs/reliability.md.
-race-stock: build
+race-stock: system-deps-cluster build
 	$(PY) -m tests.integration.race
 
 build: $(DEPS)
@@ -65,7 +71,7 @@ build: $(DEPS)
 # Unit and integration tests run as two pytest processes: in one long process that ran both,
 # CPython 3.11.7 segfaulted in dictresize during a later SQLAlchemy session.close()
 # (reproducible 3/3, never with the groups apart; see the issue notes).
-test: build $(WEB_DEPS)
+test: system-deps-test build $(WEB_DEPS)
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -m "not integration"
 	$(PY) -m pytest -m integration
@@ -73,7 +79,7 @@ test: build $(WEB_DEPS)
 
 # The staff admin's full rebuild (publish a synonym, retrain, reload, recognise it): trains a
 # model, so it is not part of `make test` (which covers the same job without training).
-test-rebuild: build $(WEB_DEPS)
+test-rebuild: system-deps-test build $(WEB_DEPS)
 	$(PY) -m pytest -m rebuild --run-rebuild tests/integration/test_rebuild.py
 
 # Lint and format check of every Python file (ruff, pinned in requirements; pyproject.toml).

@@ -6,7 +6,7 @@ developer and CI can start with one command, without touching the machine's own 
 Each server here runs in the foreground of its own process group (a :class:`~bot.launcher.Service`),
 listens on 127.0.0.1 only, keeps its files in a directory of its own, and is stopped by
 the launcher like the Rasa servers are. Debian's binaries are used as they are installed
-(``apt-get install postgresql redis-server nginx``); a missing one is reported, never skipped.
+(``tools/system_deps.py cluster`` installs them); a missing one is reported, never skipped.
 """
 
 from __future__ import annotations

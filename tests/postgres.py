@@ -7,7 +7,7 @@ only, trusts local connections, and is removed at the end. As root, the server r
 ``postgres`` user (initdb refuses root).
 
 If the binaries are missing the tests fail — they are not skipped: install them with
-``apt-get install postgresql`` (``.ci/run`` does this) or point ``PNS_PG_BINDIR`` at them.
+``python3 tools/system_deps.py test`` (``make test`` runs it) or point ``PNS_PG_BINDIR`` at them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The clinic page and its chat widget in a real browser (Debian's Chromium, headless,
 driven by Playwright), against the page and servers `python -m bot run` started.
 
-Chromium comes from the system (`apt-get install chromium`; `.ci/run` installs it when it
-is missing): Playwright's own browser download is neither needed nor possible here.
+Chromium comes from the system (Debian's `chromium`; `make test` installs it when it is
+missing, tools/system_deps.py): Playwright's own browser download is neither needed nor
+possible here.
 Screenshots go to ``test-artifacts/``.
 """
 
@@ -45,7 +46,7 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)")
+        pytest.fail(f"{CHROMIUM} is missing: python3 tools/system_deps.py test installs it")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
