@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.kb_access import kb_session
 from actions.knowledge import latest_confidence
 from kb.answers import Composer, KnowledgeBase, Reply
+from kb.contract import FALLBACK_INTENT
 from kb.feedback import record_feedback, record_unanswered
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ HANDOFF_URL_VAR = "PNS_HANDOFF_WEBHOOK_URL"
 HANDOFF_TIMEOUT_S = 5.0
 TRANSCRIPT_LENGTH = 20
 
-#: How the fallback question names what the user probably meant.
+#: How the fallback question names what the user probably meant (keys: kb.contract.INTENTS;
+#: an intent without a label gets "please rephrase" instead).
 INTENT_LABELS: dict[str, str] = {
     "ask_pns_overview": "what paraneoplastic neurological syndromes are",
     "ask_cause": "why these syndromes happen",
@@ -188,7 +190,7 @@ class ActionAskAffirmation(Action):
         ranking = [
             r
             for r in tracker.latest_message.get("intent_ranking") or []
-            if r.get("name") != "nlu_fallback"
+            if r.get("name") != FALLBACK_INTENT
         ]
         best = ranking[0] if ranking else {}
         try:

@@ -19,11 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.kb_access import kb_session
 from actions.understanding import has_red_flag, resolve_follow_up
 from kb.answers import DEFAULT_EMERGENCY_NUMBER, KnowledgeBase, compose_answer, emergency_number
+from kb.contract import FEEDBACK_INTENT
 from kb.feedback import record_unanswered
 
 logger = logging.getLogger(__name__)
-
-FEEDBACK_INTENT = "give_feedback"
 
 
 def message_entities(tracker: Tracker) -> list[tuple[str, str]]:

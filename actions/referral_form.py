@@ -29,40 +29,19 @@ from actions.understanding import (
     wants_to_stop,
 )
 from kb.answers import Composer, KnowledgeBase, Reply, display_name
+from kb.contract import DIGRESSION_INTENTS, REPORTING_INTENTS
 
 logger = logging.getLogger(__name__)
 
 FORM = "referral_form"
+# kb.contract: a DIGRESSION intent mid-form is answered by its rule (this turn of the form
+# is rejected); the entities of a REPORTING intent are facts about the user.
 #: Which fact an entity kind reports, when the user tells us about themselves or a relative.
 FACT_OF_KIND = {
     "cancer": "cancer_history",
     "symptom": "neuro_symptoms",
     "antibody": "antibodies_positive",
 }
-#: Intents answered by a digression rule mid-form: left to Rasa (the form turn is rejected).
-DIGRESSION_INTENTS = {
-    "ask_pns_overview",
-    "ask_cause",
-    "ask_syndrome",
-    "ask_symptoms",
-    "ask_antibodies",
-    "ask_tests",
-    "ask_treatment",
-    "ask_cancer_link",
-    "ask_prognosis",
-    "ask_referral_centre",
-    "greet",
-    "thank",
-    "bot_challenge",
-    "ask_capabilities",
-    "out_of_scope",
-    "give_feedback",
-    "goodbye",
-    "request_human",
-    "report_emergency",
-}
-#: Intents whose entities are facts about the user (not questions about a thing).
-REPORTING_INTENTS = {"inform_condition", "ask_should_see_doctor", "affirm", "deny", "nlu_fallback"}
 ANSWER_VALUE = {YES: True, NO: False, UNKNOWN: False}  # "I don't know" counts as not found
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from kb.contract import ABOUT_PNS_INTENTS
+
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 
 _WORD = re.compile(r"[a-z0-9']+")
@@ -123,10 +125,6 @@ def has_red_flag(text: str) -> bool:
     return bool(_RED_FLAGS.search(text.lower().replace("’", "'")))
 
 
-#: Questions about PNS as a whole: "is it contagious?" refers to PNS, not the last topic.
-GENERAL_INTENTS = frozenset({"ask_pns_overview", "ask_cause", "ask_referral_centre"})
-
-
 def resolve_follow_up(
     intent: str,
     entities: Sequence[tuple[str, str]],
@@ -149,7 +147,7 @@ def resolve_follow_up(
     if not last_intent:
         return intent, entities
     opening = _norm(text)
-    if not entities and last_entities and intent not in GENERAL_INTENTS and is_follow_up(text):
+    if not entities and last_entities and intent not in ABOUT_PNS_INTENTS and is_follow_up(text):
         return intent, last_entities
     if entities and re.match(r"^(and )?(what|how) about\b|^and\b", opening):
         return last_intent, entities

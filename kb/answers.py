@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.cache import VersionedCache
+from kb.contract import PERSONAL, intents_in
 from kb.models import KINDS, RISK_GROUPS, Answer, Centre, Entity, Phrase, Setting, Source
 
 #: The intent that asks "what is it?" for each entity kind.
@@ -54,7 +55,7 @@ PHRASE_KEYS: tuple[str, ...] = (
     *sorted({f"linked.{kind}" for kinds in LISTED_LINKS.values() for kind in kinds}),
 )
 #: Personal intents answered with general advice (the referral assessment refines it).
-ADVICE_INTENTS: tuple[str, ...] = ("inform_condition", "ask_should_see_doctor")
+ADVICE_INTENTS: tuple[str, ...] = intents_in(PERSONAL)
 MAX_ENTITIES_PER_REPLY = 3
 DEFAULT_EMERGENCY_NUMBER = "112"
 CONTACT_LABELS: dict[str, str] = {

@@ -1,40 +1,92 @@
-"""The names of the DESIGN.md contract that code, content and tests share.
+"""The names of the contract (docs/architecture.md) that code, content and tests share.
 
 Tests and integrations depend on these names; ids may be added but never renamed.
+
+Every intent of ``domain.yml`` is declared once, in :data:`INTENTS`, with the one group that
+says how the assistant treats it; the sets the code uses are derived from the groups, so a
+new intent means one line here plus ``domain.yml`` (``tests/test_contract.py`` checks both
+agree).
 """
 
 from __future__ import annotations
 
-KNOWLEDGE_INTENTS: tuple[str, ...] = (
-    "ask_pns_overview",
-    "ask_cause",
-    "ask_syndrome",
-    "ask_symptoms",
-    "ask_antibodies",
-    "ask_tests",
-    "ask_treatment",
-    "ask_cancer_link",
-    "ask_prognosis",
-    "ask_referral_centre",
+#: Greetings, chit-chat and conversation mechanics: answered from domain.yml (or a handoff).
+CONVERSATION = "conversation"
+#: Yes / no answers (the assessment's questions, "Did you mean …?").
+YES_NO = "yes_no"
+#: A question about PNS as a whole, answered from the KB; a follow-up such as "is it
+#: contagious?" refers to PNS, never to the topic of the previous question.
+ABOUT_PNS = "about_pns"
+#: A question about a topic, answered from the KB (per entity where the message names one);
+#: a follow-up without a name ("how is it treated?") keeps the previous question's entities.
+ABOUT_TOPIC = "about_topic"
+#: The user tells their own (or a relative's) situation: starts or continues the referral
+#: assessment, and the entities are facts about the user, not questions.
+PERSONAL = "personal"
+#: An emergency happening now: the emergency advice, before anything else.
+EMERGENCY = "emergency"
+#: The answer to "Was this helpful?".
+FEEDBACK = "feedback"
+GROUPS: tuple[str, ...] = (
+    CONVERSATION,
+    YES_NO,
+    ABOUT_PNS,
+    ABOUT_TOPIC,
+    PERSONAL,
+    EMERGENCY,
+    FEEDBACK,
 )
-PERSONAL_INTENTS: tuple[str, ...] = (
-    "inform_condition",
-    "ask_should_see_doctor",
-    "report_emergency",
-)
-GENERAL_INTENTS: tuple[str, ...] = (
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "bot_challenge",
-    "out_of_scope",
-    "request_human",
-    "ask_capabilities",
-)
+
+#: Every intent of domain.yml and its group (knowledge intents in the order answers list them).
+INTENTS: dict[str, str] = {
+    "greet": CONVERSATION,
+    "goodbye": CONVERSATION,
+    "thank": CONVERSATION,
+    "bot_challenge": CONVERSATION,
+    "out_of_scope": CONVERSATION,
+    "request_human": CONVERSATION,
+    "ask_capabilities": CONVERSATION,
+    "affirm": YES_NO,
+    "deny": YES_NO,
+    "ask_pns_overview": ABOUT_PNS,
+    "ask_cause": ABOUT_PNS,
+    "ask_syndrome": ABOUT_TOPIC,
+    "ask_symptoms": ABOUT_TOPIC,
+    "ask_antibodies": ABOUT_TOPIC,
+    "ask_tests": ABOUT_TOPIC,
+    "ask_treatment": ABOUT_TOPIC,
+    "ask_cancer_link": ABOUT_TOPIC,
+    "ask_prognosis": ABOUT_TOPIC,
+    "ask_referral_centre": ABOUT_PNS,
+    "inform_condition": PERSONAL,
+    "ask_should_see_doctor": PERSONAL,
+    "report_emergency": EMERGENCY,
+    "give_feedback": FEEDBACK,
+}
+#: Predicted by Rasa's FallbackClassifier, never trained (so not in domain.yml's intents).
+FALLBACK_INTENT = "nlu_fallback"
+FEEDBACK_INTENT = "give_feedback"
+
+
+def intents_in(*groups: str) -> tuple[str, ...]:
+    """The intents of ``groups``, in declaration order."""
+    unknown = set(groups) - set(GROUPS)
+    if unknown:
+        raise ValueError(f"unknown intent group(s): {', '.join(sorted(unknown))}")
+    return tuple(intent for intent, group in INTENTS.items() if group in groups)
+
+
+#: Questions answered from the KB by ``action_answer_knowledge``; each has a general answer.
+KNOWLEDGE_INTENTS: tuple[str, ...] = intents_in(ABOUT_PNS, ABOUT_TOPIC)
+#: Questions about PNS as a whole (follow-ups do not inherit the previous topic).
+ABOUT_PNS_INTENTS: frozenset[str] = frozenset(intents_in(ABOUT_PNS))
+#: Messages whose entities are facts about the user (the assessment reads them), also a
+#: yes/no answer or an unclear message while a question of the assessment is open.
+REPORTING_INTENTS: frozenset[str] = frozenset(intents_in(PERSONAL, YES_NO) + (FALLBACK_INTENT,))
+#: Everything else is a digression mid-assessment: a rule answers it and the form resumes.
+DIGRESSION_INTENTS: frozenset[str] = frozenset(INTENTS) - REPORTING_INTENTS
 #: Intents that may carry KB answer text (general or per entity).
-ANSWER_INTENTS: tuple[str, ...] = KNOWLEDGE_INTENTS + ("inform_condition", "ask_should_see_doctor")
+ANSWER_INTENTS: tuple[str, ...] = KNOWLEDGE_INTENTS + intents_in(PERSONAL)
 
 ENTITY_IDS: dict[str, tuple[str, ...]] = {
     "antibody": (
