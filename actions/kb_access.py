@@ -8,14 +8,14 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
-from bot.settings import load_settings
 from kb.db import session_scope
+from kb.settings import database_url as configured_database_url
 
 
 @lru_cache(maxsize=1)
 def database_url() -> str:
     """Read once per process: the action server is started with its settings in place."""
-    return load_settings().database_url
+    return configured_database_url()
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
 One place decides ports, hosts, paths and secrets so that ``make run``, the tests and the
 action server agree. Environment variables win over ``.env``; ``.env`` wins over defaults.
+The ``.env`` reader and the database URL are in :mod:`kb.settings`, which ``kb/`` and
+``actions/`` use without importing the runtime.
 """
 
 from __future__ import annotations
@@ -12,29 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# the ground floor (also read by kb/ and actions/): .env, the database URL
+from kb.settings import ROOT, database_url, read_env_file, settings_environ, var_dir
+
 ENV_FILE = ROOT / ".env"
 TOKEN_VAR = "PNS_RASA_TOKEN"
 TELEGRAM_TOKEN_VAR = "PNS_TELEGRAM_TOKEN"
 TELEGRAM_SECRET_VAR = "PNS_TELEGRAM_SECRET"
 ACTION_SECRET_VAR = "PNS_ACTION_SECRET"
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """Parse ``KEY=VALUE`` lines (``#`` comments, optional quotes); missing file → empty."""
-    values: dict[str, str] = {}
-    if not path.exists():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
 
 
 def ensure_secret(
@@ -78,13 +65,6 @@ def ensure_telegram_secret(
     if not (environ.get(TELEGRAM_TOKEN_VAR) or read_env_file(path).get(TELEGRAM_TOKEN_VAR)):
         return None
     return ensure_secret(TELEGRAM_SECRET_VAR, "Telegram webhook secret token", path, environ)
-
-
-def settings_environ(environ: Mapping[str, str] | None = None, root: Path = ROOT) -> dict[str, str]:
-    """The variables settings are read from: ``.env`` overlaid by the environment."""
-    env: dict[str, str] = dict(read_env_file(root / ".env"))
-    env.update(os.environ if environ is None else environ)
-    return env
 
 
 @dataclass(frozen=True)
@@ -144,7 +124,6 @@ class Settings:
 def load_settings(environ: Mapping[str, str] | None = None, root: Path = ROOT) -> Settings:
     """Build :class:`Settings` from ``environ`` (default: the process environment + ``.env``)."""
     env = settings_environ(environ, root)
-    var_dir = Path(env.get("PNS_VAR_DIR", root / "var"))
     host = env.get("PNS_HOST", "127.0.0.1")
     rasa_port = int(env.get("PNS_RASA_PORT", "5005"))
     web_port = int(env.get("PNS_WEB_PORT", "8000"))
@@ -155,12 +134,12 @@ def load_settings(environ: Mapping[str, str] | None = None, root: Path = ROOT) -
     origins = env.get("PNS_WEB_ORIGINS") or ",".join(default_origins)
     return Settings(
         root=root,
-        database_url=env.get("PNS_DATABASE_URL", f"sqlite:///{var_dir / 'kb.sqlite3'}"),
+        database_url=database_url(env, root),
         host=host,
         rasa_port=rasa_port,
         action_port=int(env.get("PNS_ACTION_PORT", "5055")),
         rasa_token=env.get(TOKEN_VAR) or None,
-        var_dir=var_dir,
+        var_dir=var_dir(env, root),
         models_dir=Path(env.get("PNS_MODELS_DIR", root / "models")),
         web_port=web_port,
         web_socket_url=env.get("PNS_WEB_SOCKET_URL") or f"http://{host}:{rasa_port}",

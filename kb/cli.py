@@ -46,7 +46,6 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.settings import load_settings
 from kb import commands, migrate
 from kb.commands import Result
 from kb.db import session_scope
@@ -55,6 +54,7 @@ from kb.exchange import FORMATS
 from kb.items import parse_ref
 from kb.loader import CONTENT_DIR, load_content, read_content
 from kb.models import OPEN_STATES
+from kb.settings import database_url
 
 EXIT_PROBLEMS, EXIT_INPUT, EXIT_REFUSED, EXIT_DATABASE = 1, 2, 3, 4
 USER_VAR = "PNS_KB_USER"
@@ -225,7 +225,7 @@ def edit_in_editor(text: str) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    url = args.database_url or load_settings().database_url
+    url = args.database_url or database_url()
     args.user = args.user or os.environ.get(USER_VAR)
     try:
         result = run(args, url)

@@ -1,3 +1,4 @@
+import ast
 from pathlib import Path
 
 from bot.settings import (
@@ -9,6 +10,7 @@ from bot.settings import (
     load_settings,
     read_env_file,
 )
+from kb.settings import database_url
 
 
 def test_env_file_parsing_ignores_comments_and_strips_quotes(tmp_path: Path) -> None:
@@ -78,3 +80,27 @@ def test_telegram_secret_is_generated_only_once_telegram_is_configured(tmp_path:
         )
         == "given"
     )
+
+
+def test_kb_and_actions_import_nothing_from_bot() -> None:
+    """The layers: bot/ (runtime) builds on kb/ and actions/, never the other way round."""
+    root = Path(__file__).resolve().parents[1]
+    upward = []
+    for path in sorted([*root.glob("kb/**/*.py"), *root.glob("actions/**/*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            upward += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] == "bot"]
+    assert upward == []
+
+
+def test_the_database_url_is_the_same_from_every_layer(tmp_path: Path) -> None:
+    env = {"PNS_VAR_DIR": str(tmp_path)}
+    assert load_settings(environ=env).database_url == database_url(env)
+    assert database_url(env).endswith(f"{tmp_path}/kb.sqlite3")
+    assert database_url({"PNS_DATABASE_URL": "postgresql://x/y"}) == "postgresql://x/y"
