@@ -19,10 +19,10 @@ from kb import review, revisions
 from kb.drafts import DraftReport, draft_records
 from kb.errors import ContentError
 from kb.exchange import format_of, parse_yaml, read_records, write
-from kb.items import ITEM_TYPES, LiveContent, Ref, parse_ref
+from kb.items import ITEM_TYPES, LiveContent, Ref, parse_ref, title
 from kb.models import KINDS, Revision
 from kb.payloads import FIELDS
-from kb.revisions import Change, render, when
+from kb.revisions import Change, history_line, render, search
 from kb.stats import stats
 from kb.validate import validate
 
@@ -35,15 +35,6 @@ class Result:
 
     lines: list[str] = field(default_factory=list)
     code: int = 0
-
-
-def title(ref: Ref, item: Mapping[str, Any] | None) -> str:
-    """A one-line summary of an item for lists."""
-    if item is None:
-        return ""
-    text = item.get("name") or item.get("short") or item.get("text") or item.get("value") or ""
-    text = " ".join(str(text).split())
-    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def matches(ref: Ref, selectors: Iterable[str]) -> bool:
@@ -63,16 +54,6 @@ def check_selectors(selectors: Iterable[str]) -> None:
             raise ContentError(
                 f"{selector!r} selects nothing; start with one of {', '.join(ITEM_TYPES + KINDS)}"
             )
-
-
-def history_line(r: Revision) -> str:
-    """One version in a history list: who, when, how, reviewed and published by (CLI and admin)."""
-    line = f"v{r.version:<3} {r.status:<10} {r.action:<8} {when(r.created_at)}  by {r.author}"
-    if r.reviewed_by:
-        line += f", reviewed by {r.reviewed_by}"
-    if r.published_at:
-        line += f", published by {r.published_by} {when(r.published_at)}"
-    return line + (f"  — {r.message}" if r.message else "")
 
 
 def _refs(
@@ -134,18 +115,6 @@ def cmd_search(args: argparse.Namespace, session: Session) -> Result:
     result = Result([f"{str(ref):<45} {hit[:80]}" for ref, hit in search(found, needle).items()])
     result.lines.append(f"{len(result.lines)} item(s) match {needle!r}")
     return result
-
-
-def search(items: Mapping[Ref, Mapping[str, Any]], needle: str) -> dict[Ref, str]:
-    """Items whose reference or text contains ``needle`` (any case), with the first line found."""
-    needle = needle.lower()
-    found: dict[Ref, str] = {}
-    for ref, item in items.items():
-        lines = [str(ref), *render(ref, item).splitlines()]
-        hits = [line.strip() for line in lines if needle in line.lower()]
-        if hits:
-            found[ref] = hits[0]
-    return found
 
 
 def cmd_history(args: argparse.Namespace, session: Session) -> Result:

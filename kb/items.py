@@ -114,6 +114,15 @@ def sorted_refs(refs: Iterable[Ref]) -> list[Ref]:
 # --------------------------------------------------------------------------- row → payload
 
 
+def title(ref: Ref, item: Mapping[str, Any] | None) -> str:
+    """A one-line summary of an item for lists."""
+    if item is None:
+        return ""
+    text = item.get("name") or item.get("short") or item.get("text") or item.get("value") or ""
+    text = " ".join(str(text).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _keys(sources: Iterable[Source]) -> list[str]:
     return sorted(s.key for s in sources)
 

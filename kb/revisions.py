@@ -99,6 +99,28 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def search(items: Mapping[Ref, Mapping[str, Any]], needle: str) -> dict[Ref, str]:
+    """Items whose reference or text contains ``needle`` (any case), with the first line found."""
+    needle = needle.lower()
+    found: dict[Ref, str] = {}
+    for ref, item in items.items():
+        lines = [str(ref), *render(ref, item).splitlines()]
+        hits = [line.strip() for line in lines if needle in line.lower()]
+        if hits:
+            found[ref] = hits[0]
+    return found
+
+
+def history_line(r: Revision) -> str:
+    """One version in a history list: who, when, how, reviewed and published by (CLI and admin)."""
+    line = f"v{r.version:<3} {r.status:<10} {r.action:<8} {when(r.created_at)}  by {r.author}"
+    if r.reviewed_by:
+        line += f", reviewed by {r.reviewed_by}"
+    if r.published_at:
+        line += f", published by {r.published_by} {when(r.published_at)}"
+    return line + (f"  — {r.message}" if r.message else "")
+
+
 # --------------------------------------------------------------------------- queries
 
 

@@ -24,13 +24,12 @@ from bot.web.admin.web import (
     staff,
 )
 from kb import review, revisions
-from kb.commands import history_line, search, title
 from kb.db import scratch_session, session_scope
 from kb.errors import ContentError, ReviewError
-from kb.items import ITEM_TYPES, LiveContent, Ref, parse_ref
+from kb.items import ITEM_TYPES, LiveContent, Ref, parse_ref, title
 from kb.models import KINDS, STAFF_ROLES
 from kb.payloads import FIELDS
-from kb.revisions import when
+from kb.revisions import history_line, search, when
 
 REBUILDER_KEY: web.AppKey = web.AppKey("rebuilder", Rebuilder)
 STATES = ("draft", "in_review", "approved", "published")
