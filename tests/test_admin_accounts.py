@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.web.admin import accounts, security
 from kb.db import session_scope
 from kb.errors import ContentError
-from kb.models import AuditEvent, StaffSession, StaffUser
+from kb.staff import AuditEvent, StaffSession, StaffUser
 
 PASSWORD = "a long enough passphrase"
 

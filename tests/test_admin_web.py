@@ -21,7 +21,7 @@ from kb import revisions
 from kb.answers import compose_answer, emergency_number
 from kb.db import session_scope
 from kb.feedback import record_feedback, record_unanswered
-from kb.models import AuditEvent
+from kb.staff import AuditEvent
 from tests.admin_client import PASSWORD, StaffBrowser
 from tests.postgres import free_port
 

@@ -9,12 +9,12 @@ from kb import migrate, revisions
 from kb.db import engine_for, session_scope
 from kb.loader import Content, load_content
 from kb.migrate import alembic_config
-from kb.models import Base
+from kb.schema import metadata
 
 
 def schema_differences(url: str) -> list:
     with engine_for(url).connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        return compare_metadata(MigrationContext.configure(connection), metadata)
 
 
 def tables(url: str) -> set[str]:
@@ -24,7 +24,7 @@ def tables(url: str) -> set[str]:
 def test_migrations_build_the_schema_of_the_models(blank_kb_url: str) -> None:
     migrate.upgrade(blank_kb_url)
     assert schema_differences(blank_kb_url) == []
-    assert tables(blank_kb_url) == set(Base.metadata.tables)
+    assert tables(blank_kb_url) == set(metadata.tables)
 
 
 def test_migrations_go_down_and_up_again(blank_kb_url: str) -> None:

@@ -21,7 +21,7 @@ from bot.web.admin import accounts
 from kb import migrate
 from kb.db import session_scope
 from kb.errors import ContentError
-from kb.models import STAFF_ROLES
+from kb.staff import STAFF_ROLES
 
 OPERATOR = "command-line"
 

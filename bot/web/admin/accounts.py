@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot.web.admin import security
 from kb.errors import ContentError, ReviewError
-from kb.models import STAFF_ROLES, AuditEvent, StaffSession, StaffUser
 from kb.review import check_user
+from kb.staff import STAFF_ROLES, AuditEvent, StaffSession, StaffUser
 
 MAX_CLIENT = 64
 #: Audit actions that are login attempts (what throttling counts and the audit page filters).

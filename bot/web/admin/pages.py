@@ -27,9 +27,10 @@ from kb import review, revisions
 from kb.db import scratch_session, session_scope
 from kb.errors import ContentError, ReviewError
 from kb.items import ITEM_TYPES, LiveContent, Ref, parse_ref, title
-from kb.models import KINDS, STAFF_ROLES
+from kb.models import KINDS
 from kb.payloads import FIELDS
 from kb.revisions import history_line, search, when
+from kb.staff import STAFF_ROLES
 
 REBUILDER_KEY: web.AppKey = web.AppKey("rebuilder", Rebuilder)
 STATES = ("draft", "in_review", "approved", "published")

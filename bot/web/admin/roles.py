@@ -8,7 +8,7 @@ roles: :mod:`kb.review` refuses an author's approval or publication of their own
 from __future__ import annotations
 
 from kb.items import Ref
-from kb.models import STAFF_ROLES
+from kb.staff import STAFF_ROLES
 
 EDITOR_CAN = frozenset({"view", "edit", "submit", "insight"})
 REVIEWER_CAN = EDITOR_CAN | {"review", "publish", "rollback", "rebuild"}
