@@ -83,7 +83,11 @@ def give_to_pg_user(path: Path) -> None:
 
 
 class Postgres:
-    """A PostgreSQL cluster in ``root``: created once, run in the foreground by :meth:`command`."""
+    """A PostgreSQL cluster in ``root``: created once, run in the foreground by :meth:`command`.
+
+    The one private-PostgreSQL launcher: the cluster runs it as a :class:`~bot.launcher.Service`,
+    the KB tests in the background with ``pg_ctl`` (``tests/postgres.py``, a subclass).
+    """
 
     def __init__(self, root: Path, port: int, durable: bool = True) -> None:
         self.bindir = find_pg_bindir()
@@ -119,25 +123,23 @@ class Postgres:
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed ({done.returncode}): {done.stderr or done.stdout}")
 
+    def options(self) -> list[str]:
+        """Server options: loopback only, socket in ``root``, no other state."""
+        return [
+            "-p",
+            str(self.port),
+            "-k",
+            str(self.root),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "max_connections=200",
+            *([] if self.durable else PG_FAST_SETTINGS),
+        ]
+
     def command(self) -> list[str]:
-        """The server in the foreground: loopback only, socket in ``root``, no other state."""
-        settings = [] if self.durable else list(PG_FAST_SETTINGS)
-        return as_pg_user(
-            [
-                str(self.bindir / "postgres"),
-                "-D",
-                str(self.data),
-                "-p",
-                str(self.port),
-                "-k",
-                str(self.root),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "max_connections=200",
-                *settings,
-            ]
-        )
+        """The server in the foreground (a launcher :class:`~bot.launcher.Service` runs it)."""
+        return as_pg_user([str(self.bindir / "postgres"), "-D", str(self.data), *self.options()])
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg2://{PG_USER}@127.0.0.1:{self.port}/{database}"
@@ -152,19 +154,23 @@ class Postgres:
         connection.close()
         return True
 
-    def ensure_database(self, name: str) -> str:
-        """Create database ``name`` if it does not exist; its SQLAlchemy URL."""
+    def admin(self, sql: str, params: Sequence[str] = ()) -> list[tuple]:
+        """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
         connection = psycopg2.connect(
             host="127.0.0.1", port=self.port, user=PG_USER, dbname="postgres"
         )
         try:
             connection.autocommit = True
             with connection.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-                if cursor.fetchone() is None:
-                    cursor.execute(f'CREATE DATABASE "{name}"')
+                cursor.execute(sql, params or None)
+                return cursor.fetchall() if cursor.description else []
         finally:
             connection.close()
+
+    def ensure_database(self, name: str) -> str:
+        """Create database ``name`` if it does not exist; its SQLAlchemy URL."""
+        if not self.admin("SELECT 1 FROM pg_database WHERE datname = %s", (name,)):
+            self.admin(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
 
