@@ -30,9 +30,11 @@ from bot.channels.credentials import ChannelReport
 from bot.launcher import (
     Service,
     action_service,
+    first_failure,
     http_get,
     rasa_service,
-    wait_healthy,
+    start_all,
+    stop_all,
     write_rasa_config,
 )
 from bot.local_services import Nginx, Postgres, Redis, free_port, nginx_config, port_open
@@ -180,9 +182,7 @@ class Cluster:
         return result
 
     def start_services(self, services: list[Service], timeout: float = 300.0) -> None:
-        for service in services:
-            service.start(self.settings)
-        wait_healthy(services, timeout)
+        start_all(services, self.settings, timeout)
 
     def restart(self, service: Service, timeout: float = 300.0) -> None:
         """Start a stopped (or killed) server of the cluster again and wait until it is healthy."""
@@ -190,15 +190,11 @@ class Cluster:
         self.start_services([service], timeout)
 
     def failed(self) -> str | None:
-        for service in self.services():
-            code = service.exited()
-            if code is not None:
-                return f"{service.name} exited with {code}; see {service.log_path}"
-        return None
+        """A message if a server has died since start, else None."""
+        return first_failure(self.services())
 
     def stop(self) -> None:
-        for service in reversed(self.services()):
-            service.stop()
+        stop_all(self.services())
 
     def healthy(self) -> bool:
         status, _ = http_get(f"{self.url}/webhooks/rest/")

@@ -129,6 +129,21 @@ def start_all(
     wait_healthy(services, timeout)
 
 
+def first_failure(services: list[Service]) -> str | None:
+    """A message naming the first of ``services`` that has died since start, else None."""
+    for service in services:
+        code = service.exited()
+        if code is not None:
+            return f"{service.name} exited with {code}; see {service.log_path}"
+    return None
+
+
+def stop_all(services: list[Service]) -> None:
+    """Stop ``services`` in reverse start order (dependents before what they depend on)."""
+    for service in reversed(services):
+        service.stop()
+
+
 def wait_healthy(services: list[Service], timeout: float = STARTUP_TIMEOUT_S) -> None:
     """Wait for the health checks of ``services``; an error if one exits or is too slow."""
     deadline = time.monotonic() + timeout
@@ -269,15 +284,10 @@ class Stack:
 
     def failed(self) -> str | None:
         """A message if a server has died since start, else None."""
-        for service in self.services:
-            code = service.exited()
-            if code is not None:
-                return f"{service.name} exited with {code}; see {service.log_path}"
-        return None
+        return first_failure(self.services)
 
     def stop(self) -> None:
-        for service in reversed(self.services):
-            service.stop()
+        stop_all(self.services)
 
     def pids(self) -> list[int]:
         return [s.process.pid for s in self.services if s.process is not None]
