@@ -41,13 +41,6 @@ def model_input_files(root: Path) -> list[Path]:
     return files
 
 
-def model_hash(root: Path, spacy_dir: Path, extra: Iterable[str] = ()) -> str:
-    """Content hash of the model inputs (paths relative to ``root``, so clones agree)."""
-    from nlu import spacy_pipeline  # spaCy brings TensorFlow: imported only where needed
-
-    return model_hash_for(root, spacy_pipeline.current_hash(spacy_dir), extra)
-
-
 def model_hash_for(root: Path, vocabulary_hash: str, extra: Iterable[str] = ()) -> str:
     """The model hash for a given spaCy vocabulary hash (built or not yet built)."""
     digest = hashlib.sha256()
@@ -59,11 +52,25 @@ def model_hash_for(root: Path, vocabulary_hash: str, extra: Iterable[str] = ()) 
     return digest.hexdigest()[:16]
 
 
-def model_file_name(root: Path, vocabulary_hash: str) -> str:
-    """The file :func:`ensure_model` writes for a vocabulary, without importing Rasa."""
+def model_name(root: Path, vocabulary_hash: str) -> str:
+    """The one naming rule of models: prefix + hash of the inputs, the vocabulary and Rasa's
+    version (read without importing Rasa). ``rasa train --fixed-model-name`` takes this."""
     from importlib.metadata import version
 
-    return f"{MODEL_PREFIX}{model_hash_for(root, vocabulary_hash, [version('rasa')])}.tar.gz"
+    return f"{MODEL_PREFIX}{model_hash_for(root, vocabulary_hash, [version('rasa')])}"
+
+
+def model_file_name(root: Path, vocabulary_hash: str) -> str:
+    """The file :func:`ensure_model` writes for a vocabulary (the admin compares it)."""
+    return f"{model_name(root, vocabulary_hash)}.tar.gz"
+
+
+def current_model_path(settings: Settings) -> Path:
+    """Where the model for the current inputs and built spaCy pipeline is (or will be)."""
+    from nlu import spacy_pipeline  # spaCy brings TensorFlow: imported only where needed
+
+    vocabulary = spacy_pipeline.current_hash(settings.spacy_model_dir)
+    return settings.models_dir / model_file_name(settings.root, vocabulary)
 
 
 def project_env(settings: Settings) -> dict[str, str]:
@@ -95,10 +102,8 @@ def prepare_kb(settings: Settings) -> LoadReport:
 
 def ensure_model(settings: Settings, log_file: Path | None = None) -> tuple[Path, bool]:
     """Return the model for the current inputs, training it only if it does not exist."""
-    import rasa  # imported here: heavy, and only needed to name the model
-
-    name = MODEL_PREFIX + model_hash(settings.root, settings.spacy_model_dir, [rasa.__version__])
-    path = settings.models_dir / f"{name}.tar.gz"
+    path = current_model_path(settings)
+    name = path.name.removesuffix(".tar.gz")
     if path.exists():
         return path, False
     settings.models_dir.mkdir(parents=True, exist_ok=True)

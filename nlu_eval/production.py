@@ -13,14 +13,10 @@ from nlu_eval.experiments import ROOT
 
 def current_model() -> Path:
     """The model for the current inputs (``bot.build`` names it by their hash); never trains."""
-    import rasa
-
-    from bot.build import MODEL_PREFIX, model_hash
+    from bot.build import current_model_path
     from bot.settings import load_settings
 
-    settings = load_settings()
-    name = MODEL_PREFIX + model_hash(settings.root, settings.spacy_model_dir, [rasa.__version__])
-    path = settings.models_dir / f"{name}.tar.gz"
+    path = current_model_path(load_settings())
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `make build` first (it trains the model)")
     return path

@@ -6,7 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.build import model_file_name, model_hash
+from bot.build import current_model_path, model_file_name, model_hash_for
 from bot.settings import ROOT, load_settings
 from bot.web.admin import insight
 from bot.web.admin.rebuild import (
@@ -110,8 +110,8 @@ def test_model_file_name_is_the_name_the_build_gives_the_model() -> None:
 
     settings = load_settings(root=ROOT)
     current = spacy_pipeline.current_hash(settings.spacy_model_dir)
-    expected = f"pns-{model_hash(ROOT, settings.spacy_model_dir, [rasa.__version__])}.tar.gz"
-    assert model_file_name(ROOT, current) == expected
+    expected = f"pns-{model_hash_for(ROOT, current, [rasa.__version__])}.tar.gz"
+    assert model_file_name(ROOT, current) == expected == current_model_path(settings).name
     assert model_file_name(ROOT, current + "x") != expected
 
 

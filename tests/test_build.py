@@ -3,9 +3,15 @@
 import shutil
 from pathlib import Path
 
-from bot.build import model_hash, model_input_files
+from bot.build import model_hash_for, model_input_files
+from nlu.spacy_pipeline import current_hash
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def model_hash(root: Path, spacy_dir: Path, extra: list[str] | None = None) -> str:
+    """The hash the build names a model by, for the pipeline built in ``spacy_dir``."""
+    return model_hash_for(root, current_hash(spacy_dir), extra or [])
 
 
 def copy_inputs(dst: Path) -> Path:
