@@ -20,9 +20,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from actions.kb_access import kb_session
+from actions.kb_access import with_kb
 from actions.knowledge import latest_confidence
 from kb.answers import Composer, KnowledgeBase, Reply
 from kb.contract import FALLBACK_INTENT
@@ -99,17 +99,16 @@ class ActionRecordFeedback(Action):
         if value not in ("yes", "no") or not context.get("intent"):
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        try:
-            with kb_session() as session:
-                record_feedback(
-                    session,
-                    context["intent"],
-                    context.get("answer_ids") or [],
-                    [tuple(e) for e in context.get("entities") or []],
-                    helpful=value == "yes",
-                )
-        except SQLAlchemyError:
-            logger.exception("could not store feedback")
+        with_kb(
+            lambda session: record_feedback(
+                session,
+                context["intent"],
+                context.get("answer_ids") or [],
+                [tuple(e) for e in context.get("entities") or []],
+                helpful=value == "yes",
+            ),
+            "could not store feedback",
+        )
         dispatcher.utter_message(
             response="utter_feedback_thanks" if value == "yes" else "utter_feedback_sorry"
         )
@@ -156,16 +155,15 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         notified = notify_live_agent(tracker.sender_id, transcript(tracker))
-        try:
-            with kb_session() as session:
-                kb = KnowledgeBase(session)
-                composer, reply = Composer(kb), Reply()
-                composer.add_phrase(reply, "handoff.notified" if notified else "handoff")
-                composer.add_centre(reply)
-                composer.add_phrase(reply, "handoff.paused")
-        except SQLAlchemyError:
-            logger.exception("knowledge base unavailable")
-            reply = None
+
+        def compose(session: Session) -> Reply:
+            composer, reply = Composer(KnowledgeBase(session)), Reply()
+            composer.add_phrase(reply, "handoff.notified" if notified else "handoff")
+            composer.add_centre(reply)
+            composer.add_phrase(reply, "handoff.paused")
+            return reply
+
+        reply = with_kb(compose)
         if reply is not None and reply.paragraphs:
             dispatcher.utter_message(text=reply.text)
         else:
@@ -193,17 +191,16 @@ class ActionAskAffirmation(Action):
             if r.get("name") != FALLBACK_INTENT
         ]
         best = ranking[0] if ranking else {}
-        try:
-            with kb_session() as session:
-                record_unanswered(
-                    session,
-                    tracker.latest_message.get("text") or "",
-                    "low_confidence",
-                    best.get("name"),
-                    best.get("confidence", latest_confidence(tracker)),
-                )
-        except SQLAlchemyError:
-            logger.exception("could not store the unanswered question")
+        with_kb(
+            lambda session: record_unanswered(
+                session,
+                tracker.latest_message.get("text") or "",
+                "low_confidence",
+                best.get("name"),
+                best.get("confidence", latest_confidence(tracker)),
+            ),
+            "could not store the unanswered question",
+        )
         label = INTENT_LABELS.get(best.get("name", ""))
         if not label:
             dispatcher.utter_message(response="utter_ask_rephrase")

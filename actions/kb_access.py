@@ -1,15 +1,27 @@
-"""The action server's way into the knowledge base: one session per action run."""
+"""The action server's way into the knowledge base: one session per action run.
+
+Every action reads the KB the same way: :func:`with_kb` runs its work in one session and,
+when the database cannot be reached, logs it and returns None, so the action answers from
+``domain.yml`` (``utter_kb_unavailable``, the emergency fallback) instead of failing the turn.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kb.db import session_scope
 from kb.settings import database_url as configured_database_url
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -22,3 +34,13 @@ def database_url() -> str:
 def kb_session() -> Iterator[Session]:
     with session_scope(database_url()) as session:
         yield session
+
+
+def with_kb(work: Callable[[Session], T], failure: str = "knowledge base unavailable") -> T | None:
+    """``work(session)`` in one unit of work; None (logged as ``failure``) if the database fails."""
+    try:
+        with kb_session() as session:
+            return work(session)
+    except SQLAlchemyError:
+        logger.exception(failure)
+        return None

@@ -8,21 +8,24 @@ question gets the emergency advice first.
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from actions.kb_access import kb_session
+from actions.kb_access import with_kb
 from actions.understanding import has_red_flag, resolve_follow_up
-from kb.answers import DEFAULT_EMERGENCY_NUMBER, KnowledgeBase, compose_answer, emergency_number
+from kb.answers import (
+    DEFAULT_EMERGENCY_NUMBER,
+    KnowledgeBase,
+    Reply,
+    compose_answer,
+    emergency_number,
+)
 from kb.contract import FEEDBACK_INTENT
 from kb.feedback import record_unanswered
-
-logger = logging.getLogger(__name__)
 
 
 def message_entities(tracker: Tracker) -> list[tuple[str, str]]:
@@ -47,14 +50,15 @@ def feedback_buttons() -> list[dict[str, str]]:
 
 async def send_emergency_advice(dispatcher: CollectingDispatcher) -> str:
     """Tell the user to call the emergency number (from the KB; works without the KB too)."""
-    number, text = DEFAULT_EMERGENCY_NUMBER, None
-    try:
-        with kb_session() as session:
-            number = emergency_number(session)
-            phrase = KnowledgeBase(session).phrase("emergency.advice")
-            text = phrase.text.format(number=number) if phrase else None
-    except SQLAlchemyError:
-        logger.exception("knowledge base unavailable; emergency advice from the domain")
+
+    def read(session: Session) -> tuple[str, str | None]:
+        number = emergency_number(session)
+        phrase = KnowledgeBase(session).phrase("emergency.advice")
+        return number, phrase.text.format(number=number) if phrase else None
+
+    number, text = with_kb(
+        read, "knowledge base unavailable; emergency advice from the domain"
+    ) or (DEFAULT_EMERGENCY_NUMBER, None)
     if text:
         dispatcher.utter_message(text=text)
     else:  # the safety message must never depend on the database being up
@@ -87,15 +91,17 @@ class ActionAnswerKnowledge(Action):
             context.get("intent") if recent else None,
             [tuple(e) for e in context.get("entities") or []],
         )
-        try:
-            with kb_session() as session:
-                reply = compose_answer(session, intent, entities)
-                if reply.unknown or not reply.answer_ids:
-                    reason = "unknown_entity" if reply.unknown else "no_answer"
-                    confidence = (message.get("intent") or {}).get("confidence")
-                    record_unanswered(session, text, reason, intent, confidence)
-        except SQLAlchemyError:
-            logger.exception("knowledge base unavailable")
+
+        def answer(session: Session) -> Reply:
+            reply = compose_answer(session, intent, entities)
+            if reply.unknown or not reply.answer_ids:
+                reason = "unknown_entity" if reply.unknown else "no_answer"
+                confidence = (message.get("intent") or {}).get("confidence")
+                record_unanswered(session, text, reason, intent, confidence)
+            return reply
+
+        reply = with_kb(answer)
+        if reply is None:
             dispatcher.utter_message(response="utter_kb_unavailable")
             return events
         dispatcher.utter_message(text=reply.text)

@@ -7,16 +7,14 @@ know" answers to the question asked), and the form asks only what the decision i
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.kb_access import kb_session
+from actions.kb_access import with_kb
 from actions.knowledge import send_emergency_advice
 from actions.referral import EMERGENCY, FACT_SLOTS, NO_REFERRAL, Facts, decide, next_question
 from actions.understanding import (
@@ -30,8 +28,6 @@ from actions.understanding import (
 )
 from kb.answers import Composer, KnowledgeBase, Reply, display_name
 from kb.contract import DIGRESSION_INTENTS, REPORTING_INTENTS
-
-logger = logging.getLogger(__name__)
 
 FORM = "referral_form"
 # kb.contract: a DIGRESSION intent mid-form is answered by its rule (this turn of the form
@@ -197,17 +193,10 @@ class ActionReferralAdvice(Action):
             return []  # the emergency advice was given in this assessment; nothing may dilute it
         facts = facts_from_tracker(tracker)
         advice = None if tracker.get_slot("assessment_stopped") else decide(facts)
-        try:
-            with kb_session() as session:
-                reply = compose_advice(
-                    KnowledgeBase(session),
-                    facts,
-                    advice,
-                    list(tracker.get_slot("reported_conditions") or []),
-                )
-        except SQLAlchemyError:
-            logger.exception("knowledge base unavailable")
+        reported = list(tracker.get_slot("reported_conditions") or [])
+        reply = with_kb(lambda s: compose_advice(KnowledgeBase(s), facts, advice, reported))
+        if reply is None:
             dispatcher.utter_message(response="utter_kb_unavailable")
-            return [SlotSet("referral_advice", advice), SlotSet("assessment_stopped", None)]
-        dispatcher.utter_message(text=reply.text)
+        else:
+            dispatcher.utter_message(text=reply.text)
         return [SlotSet("referral_advice", advice), SlotSet("assessment_stopped", None)]

@@ -9,7 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb_access
+from actions.conversation import ActionHandoff
 from actions.knowledge import ActionAnswerKnowledge, ActionEmergency, message_entities
+from actions.referral_form import ActionReferralAdvice
 from kb.answers import compose_answer
 from kb.db import session_scope
 
@@ -181,3 +183,20 @@ async def test_emergency_advice_survives_a_broken_database(tmp_path, use_kb) -> 
     assert events == [SlotSet("referral_advice", "emergency")]
     assert dispatcher.messages[0]["response"] == "utter_emergency_fallback"
     assert dispatcher.messages[0]["number"] == "112"
+
+
+async def test_every_action_that_reads_the_kb_has_a_safe_reply_when_it_is_down(
+    tmp_path, use_kb
+) -> None:
+    """The same fallback (actions.kb_access.with_kb) in the handoff and the referral advice."""
+    use_kb(f"sqlite:///{tmp_path}/empty.sqlite3")  # no tables: every query fails
+    dispatcher = CollectingDispatcher()
+    facts = {"neuro_symptoms": False, "antibodies_positive": False}
+    events = await ActionReferralAdvice().run(dispatcher, tracker("deny", slots=facts), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_kb_unavailable"]
+    assert {"event": "slot", "name": "referral_advice", "value": "no_referral"} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker("request_human"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_kb_unavailable"]
