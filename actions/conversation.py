@@ -20,11 +20,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.orm import Session
 
 from actions.kb_access import with_kb
 from actions.knowledge import latest_confidence
-from kb.answers import Composer, KnowledgeBase, Reply
+from kb.answers import Composer, KnowledgeBase
 from kb.contract import FALLBACK_INTENT
 from kb.feedback import record_feedback, record_unanswered
 
@@ -155,15 +154,7 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         notified = notify_live_agent(tracker.sender_id, transcript(tracker))
-
-        def compose(session: Session) -> Reply:
-            composer, reply = Composer(KnowledgeBase(session)), Reply()
-            composer.add_phrase(reply, "handoff.notified" if notified else "handoff")
-            composer.add_centre(reply)
-            composer.add_phrase(reply, "handoff.paused")
-            return reply
-
-        reply = with_kb(compose)
+        reply = with_kb(lambda session: Composer(KnowledgeBase(session)).handoff(notified))
         if reply is not None and reply.paragraphs:
             dispatcher.utter_message(text=reply.text)
         else:

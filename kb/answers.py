@@ -219,15 +219,25 @@ class Composer:
         else:
             self.add_phrase(reply, "centre.no_contacts", name=centre.name)
 
-    def compose(self, intent: str, entities: Sequence[tuple[str, str]]) -> Reply:
+    def new_reply(self) -> Reply:
+        """An empty reply whose list of sources carries the KB's label."""
         reply = Reply()
         label = self.kb.phrase("sources.label")
         if label:
             reply.sources_label = label.text.strip()
-        if intent == "request_human":
-            self.add_phrase(reply, "handoff")
-            self.add_centre(reply)
-            return reply
+        return reply
+
+    def handoff(self, notified: bool) -> Reply:
+        """The reply to "I want a person": who takes over (the live-agent system, when it was
+        notified, else the centre's contacts from the KB), then that the bot goes quiet."""
+        reply = self.new_reply()
+        self.add_phrase(reply, "handoff.notified" if notified else "handoff")
+        self.add_centre(reply)
+        self.add_phrase(reply, "handoff.paused")
+        return reply
+
+    def compose(self, intent: str, entities: Sequence[tuple[str, str]]) -> Reply:
+        reply = self.new_reply()
         if intent in ADVICE_INTENTS:
             # a report about oneself is not a question about the things named in it
             self.add_general(reply, intent)

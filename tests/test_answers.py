@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from kb.answers import (
     LISTED_LINKS,
     NATURAL_INTENT,
+    Composer,
     KnowledgeBase,
     compose_answer,
     display_name,
@@ -132,10 +133,15 @@ def test_personal_report_gets_doctor_advice_not_entity_lectures(session: Session
     assert entity(session, "cancer", "ovarian").description not in reply.text
 
 
-def test_request_human_points_to_the_centre(session: Session) -> None:
-    reply = compose_answer(session, "request_human", [])
+def test_the_handoff_points_to_the_centre_or_the_live_agent(session: Session) -> None:
+    composer = Composer(KnowledgeBase(session))
+    reply = composer.handoff(notified=False)
     assert phrase(session, "handoff") in reply.text
     assert KnowledgeBase(session).centre().name in reply.text
+    assert reply.text.endswith(phrase(session, "handoff.paused"))
+    notified = composer.handoff(notified=True)
+    assert phrase(session, "handoff.notified") in notified.text
+    assert phrase(session, "handoff") not in notified.paragraphs
 
 
 def test_missing_phrases_never_break_an_answer(fresh_kb_url: str) -> None:
