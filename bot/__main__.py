@@ -24,7 +24,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.build import build_all, project_env
+from bot.build import BuildProgress, build_all, project_env
 from bot.channels import TELEGRAM_CHANNEL
 from bot.launcher import Stack, write_rasa_config
 from bot.settings import (
@@ -219,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S"
     )
     if args.command in ("build", "model"):
-        result = build_all(load_settings())
+        result = build_all(load_settings(), BuildProgress.from_env())
         if args.command == "model":
             print(result.model_path)
         return 0

@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.settings import Settings
@@ -29,6 +30,10 @@ logger = logging.getLogger(__name__)
 MODEL_PREFIX = "pns-"
 TRAINING_DATA_DIRS = ("nlu", "stories")
 MODELS_KEPT = 3
+#: The steps of a build, in order; :class:`BuildProgress` records each as it finishes.
+BUILD_STEPS: tuple[str, ...] = ("knowledge base", "spaCy pipeline", "Rasa model")
+#: Where a build writes its progress record, when a watcher asks for one (the admin's rebuild).
+PROGRESS_VAR = "PNS_BUILD_PROGRESS"
 
 
 def model_input_files(root: Path) -> list[Path]:
@@ -93,6 +98,48 @@ class BuildResult:
     model_trained: bool
 
 
+@dataclass
+class BuildProgress:
+    """Which build steps are done and the model file, as a small JSON record.
+
+    The admin's rebuild job runs the build in a child process and shows its steps from this
+    record (``PNS_BUILD_PROGRESS`` names the file), instead of reading the build's log text.
+    Each write replaces the file whole, so a reader never sees half a record.
+    """
+
+    path: Path | None = None
+    done: list[str] = field(default_factory=list)
+    model_path: str | None = None
+
+    @classmethod
+    def from_env(cls) -> BuildProgress:
+        """Recording to the file ``PNS_BUILD_PROGRESS`` names (or nowhere when unset)."""
+        path = os.environ.get(PROGRESS_VAR)
+        return cls(Path(path) if path else None)
+
+    @classmethod
+    def read(cls, path: Path) -> BuildProgress:
+        """The record as last written; empty if there is none yet (or it is unreadable)."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(path)
+        done = [step for step in data.get("done", []) if step in BUILD_STEPS]
+        return cls(path, done, data.get("model_path"))
+
+    def step_done(self, step: str, model_path: Path | None = None) -> None:
+        if step not in BUILD_STEPS:
+            raise ValueError(f"unknown build step {step!r}")
+        self.done.append(step)
+        if model_path is not None:
+            self.model_path = str(model_path)
+        if self.path is not None:
+            record = {"done": self.done, "model_path": self.model_path}
+            partial = self.path.with_name(self.path.name + ".part")
+            partial.write_text(json.dumps(record), encoding="utf-8")
+            partial.replace(self.path)
+
+
 def prepare_kb(settings: Settings) -> LoadReport:
     migrate.upgrade(settings.database_url)
     content = read_content()
@@ -152,10 +199,12 @@ def prune_models(models_dir: Path, keep: Path) -> None:
         training_time_file(old).unlink(missing_ok=True)
 
 
-def build_all(settings: Settings) -> BuildResult:
+def build_all(settings: Settings, progress: BuildProgress | None = None) -> BuildResult:
     """Everything ``make run`` / ``make test`` need, each step skipped when up to date."""
+    progress = progress or BuildProgress()
     report = prepare_kb(settings)
     logger.info("knowledge base: %s", report)
+    progress.step_done("knowledge base")
     from nlu import spacy_pipeline
 
     rebuilt, ambiguous = spacy_pipeline.ensure_pipeline(
@@ -166,8 +215,10 @@ def build_all(settings: Settings) -> BuildResult:
             "synonym %r is claimed by %s; it is not recognised until staff resolve it", form, owners
         )
     logger.info("spaCy pipeline: %s", "rebuilt" if rebuilt else "up to date")
+    progress.step_done("spaCy pipeline")
     log_dir = settings.var_dir / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     model, trained = ensure_model(settings, log_dir / "train.log")
     logger.info("Rasa model: %s (%s)", model.name, "trained" if trained else "up to date")
+    progress.step_done("Rasa model", model)
     return BuildResult(report, rebuilt, model, trained)

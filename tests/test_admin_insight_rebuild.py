@@ -6,7 +6,15 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.build import current_model_path, model_file_name, model_hash_for
+import pytest
+
+from bot.build import (
+    BUILD_STEPS,
+    BuildProgress,
+    current_model_path,
+    model_file_name,
+    model_hash_for,
+)
 from bot.settings import ROOT, load_settings
 from bot.web.admin import insight
 from bot.web.admin.rebuild import (
@@ -70,19 +78,35 @@ def test_feedback_lists_answers_with_not_helpful_votes_worst_first() -> None:
     assert groups[1].share_not_helpful == 1 / 3 and groups[0].trend[-1] == 2
 
 
-def test_progress_follows_the_build_log() -> None:
+def test_progress_follows_the_build_record() -> None:
     names = lambda states: [(s.name, s.state) for s in states]  # noqa: E731
-    assert names(step_states("", finished=False, failed=False))[0] == ("knowledge base", "running")
-    log = "12:00 bot: knowledge base: 0 created\n12:00 bot: spaCy pipeline: rebuilt\n"
-    assert names(step_states(log, False, False))[1:3] == [
+    assert names(step_states([], finished=False, failed=False))[0] == ("knowledge base", "running")
+    done = ["knowledge base", "spaCy pipeline"]
+    assert names(step_states(done, False, False))[1:3] == [
         ("spaCy pipeline", "done"),
         ("Rasa model", "running"),
     ]
-    assert names(step_states(log, True, True))[2] == ("Rasa model", "failed")
-    log += "12:09 bot: Rasa model: pns-x.tar.gz (trained)\n"
-    assert names(step_states(log, False, False, built=True))[3] == (RELOAD_STEP, "running")
-    assert names(step_states("", False, False, built=True))[2] == ("Rasa model", "done")
-    assert all(s.state == "done" for s in step_states(log, True, False, built=True, reloaded=True))
+    assert names(step_states(done, True, True))[2] == ("Rasa model", "failed")
+    done.append("Rasa model")
+    assert names(step_states(done, False, False))[3] == (RELOAD_STEP, "running")
+    assert all(s.state == "done" for s in step_states(done, True, False, reloaded=True))
+
+
+def test_the_build_progress_record_is_written_whole_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "progress.json"
+    assert BuildProgress.read(path).done == []  # nothing written yet
+    progress = BuildProgress(path)
+    progress.step_done("knowledge base")
+    assert BuildProgress.read(path).done == ["knowledge base"]
+    progress.step_done("spaCy pipeline")
+    progress.step_done("Rasa model", tmp_path / "pns-x.tar.gz")
+    record = BuildProgress.read(path)
+    assert record.done == list(BUILD_STEPS) and record.model_path == str(tmp_path / "pns-x.tar.gz")
+    assert not list(tmp_path.glob("*.part"))
+    with pytest.raises(ValueError, match="unknown build step"):
+        progress.step_done("deploy")
+    path.write_text("{not json")
+    assert BuildProgress.read(path).done == []
 
 
 def test_training_progress_shows_the_last_state_of_progress_bars() -> None:
@@ -120,8 +144,9 @@ async def test_a_failed_rebuild_is_reported_and_only_one_runs_at_a_time(tmp_path
         environ={"PNS_VAR_DIR": str(tmp_path), "PNS_RASA_PORT": "9"}, root=ROOT
     )
     script = (
-        "import sys, time; print('x: knowledge base: ok', file=sys.stderr, flush=True); "
-        "time.sleep(1); sys.exit(3)"
+        "import sys, time; from bot.build import BuildProgress; "
+        "BuildProgress.from_env().step_done('knowledge base'); "
+        "print('x: knowledge base: ok', file=sys.stderr, flush=True); time.sleep(1); sys.exit(3)"
     )
     rebuilder = Rebuilder(settings, [sys.executable, "-c", script])
     assert rebuilder.start("rita") and rebuilder.running
@@ -137,7 +162,13 @@ async def test_a_reload_the_rasa_server_refuses_is_an_error(tmp_path: Path) -> N
     settings = load_settings(
         environ={"PNS_VAR_DIR": str(tmp_path), "PNS_RASA_PORT": "9"}, root=ROOT
     )
-    rebuilder = Rebuilder(settings, [sys.executable, "-c", "print('/tmp/pns-none.tar.gz')"])
+    script = (
+        "from pathlib import Path; from bot.build import BuildProgress; "
+        "p = BuildProgress.from_env(); "
+        "p.step_done('knowledge base'); p.step_done('spaCy pipeline'); "
+        "p.step_done('Rasa model', Path('/tmp/pns-none.tar.gz'))"
+    )
+    rebuilder = Rebuilder(settings, [sys.executable, "-c", script])
     rebuilder.start("rita")
     await rebuilder.wait()
     job = rebuilder.job.snapshot()

@@ -9,7 +9,9 @@ KB's current vocabulary (the model file name *is* the hash of its inputs).
 The rebuild runs ``python -m bot model`` (pipeline rebuild + ``rasa train`` only if needed,
 at low CPU priority) in a child process, so the web server stays responsive and the Rasa
 server keeps answering with the old model; only when the new model file exists is the Rasa
-server told to load it (``PUT /model``), which swaps models once loading has finished.
+server told to load it (``PUT /model``), which swaps models once loading has finished. The
+child reports its steps and the model file in a progress record
+(:class:`bot.build.BuildProgress`); the log is only shown to staff.
 """
 
 from __future__ import annotations
@@ -17,32 +19,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import shutil
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.build import model_file_name, project_env
+from bot.build import BUILD_STEPS, PROGRESS_VAR, BuildProgress, model_file_name, project_env
 from bot.settings import Settings
 from kb.vocabulary import terms
 
 logger = logging.getLogger(__name__)
 
-#: Steps of a rebuild, each recognised by a line ``python -m bot model`` logs when it is done.
-STEPS: tuple[tuple[str, str], ...] = (
-    ("knowledge base", "knowledge base:"),
-    ("spaCy pipeline", "spaCy pipeline:"),
-    ("Rasa model", "Rasa model:"),
-)
 RELOAD_STEP = "reload the Rasa server"
-MODEL_LINE = re.compile(r"^(/\S+\.tar\.gz)\s*$", re.MULTILINE)
 RELOAD_TIMEOUT_S = 600.0
 #: Where :func:`bot.build.ensure_model` logs ``rasa train`` (beside the rebuild log).
 TRAIN_LOG = "train.log"
@@ -122,15 +116,14 @@ class StepState:
 
 
 def step_states(
-    log: str, finished: bool, failed: bool, built: bool = False, reloaded: bool = False
+    done_steps: Collection[str], finished: bool, failed: bool, reloaded: bool = False
 ) -> list[StepState]:
-    """Where a rebuild is, from what it has logged so far (pure: the page and tests use it).
+    """Where a rebuild is, from the build steps recorded as done (pure: the page and tests).
 
-    ``built``: the build printed the model's path, so all build steps are done whatever the
-    log says; ``reloaded``: the Rasa server serves the new model.
+    ``reloaded``: the Rasa server serves the new model.
     """
-    names = [name for name, _ in STEPS] + [RELOAD_STEP]
-    done = [built or marker in log for _, marker in STEPS] + [reloaded]
+    names = [*BUILD_STEPS, RELOAD_STEP]
+    done = [name in done_steps for name in BUILD_STEPS] + [reloaded]
     states = [StepState(name, "done" if ok else "waiting") for name, ok in zip(names, done)]
     current = next((s for s in states if s.state == "waiting"), None)
     if current is not None and (not finished or failed):
@@ -154,6 +147,14 @@ class RebuildJob:
     def finished(self) -> bool:
         return self.finished_at is not None
 
+    @property
+    def progress_path(self) -> Path:
+        """The build's progress record (:class:`bot.build.BuildProgress`), beside the log."""
+        return self.log_path.with_name("rebuild.progress.json")
+
+    def progress(self) -> BuildProgress:
+        return BuildProgress.read(self.progress_path)
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
@@ -167,7 +168,7 @@ class RebuildJob:
     def snapshot(self) -> dict[str, object]:
         log = self.log_text()
         steps = step_states(
-            log, self.finished, self.error is not None, self.model_path is not None, self.reloaded
+            self.progress().done, self.finished, self.error is not None, self.reloaded
         )
         return {
             "started_by": self.started_by,
@@ -208,6 +209,7 @@ class Rebuilder:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.job = RebuildJob(user, log_dir / "rebuild.log")
         self.job.log_path.write_text("")
+        self.job.progress_path.unlink(missing_ok=True)
         self._task = asyncio.get_running_loop().create_task(self._run(self.job))
         return True
 
@@ -217,20 +219,17 @@ class Rebuilder:
 
     async def _run(self, job: RebuildJob) -> None:
         try:
+            env = {**project_env(self.settings), PROGRESS_VAR: str(job.progress_path)}
             with open(job.log_path, "ab") as log:
                 process = await asyncio.create_subprocess_exec(
-                    *self.command,
-                    cwd=self.settings.root,
-                    env=project_env(self.settings),
-                    stdout=asyncio.subprocess.PIPE,
-                    stderr=log,
+                    *self.command, cwd=self.settings.root, env=env, stdout=log, stderr=log
                 )
-                out, _ = await process.communicate()
-            found = MODEL_LINE.findall(out.decode(errors="replace"))
-            if process.returncode != 0 or not found:
+                await process.wait()
+            model_path = job.progress().model_path
+            if process.returncode != 0 or not model_path:
                 job.error = f"the build failed (exit {process.returncode}); see the log below"
                 return
-            job.model_path = found[-1]
+            job.model_path = model_path
             await asyncio.get_running_loop().run_in_executor(None, self.reload, job.model_path)
             job.reloaded = True
         except Exception as exc:  # the page must show any failure, not lose it in a task
