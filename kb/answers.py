@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.cache import VersionedCache
-from kb.contract import PERSONAL, intents_in
 from kb.models import KINDS, RISK_GROUPS, Answer, Centre, Entity, Phrase, Setting, Source
 
 #: The intent that asks "what is it?" for each entity kind.
@@ -54,8 +53,6 @@ PHRASE_KEYS: tuple[str, ...] = (
     *(f"risk_group.{group}" for group in RISK_GROUPS),
     *sorted({f"linked.{kind}" for kinds in LISTED_LINKS.values() for kind in kinds}),
 )
-#: Personal intents answered with general advice (the referral assessment refines it).
-ADVICE_INTENTS: tuple[str, ...] = intents_in(PERSONAL)
 MAX_ENTITIES_PER_REPLY = 3
 DEFAULT_EMERGENCY_NUMBER = "112"
 CONTACT_LABELS: dict[str, str] = {
@@ -237,13 +234,8 @@ class Composer:
         return reply
 
     def compose(self, intent: str, entities: Sequence[tuple[str, str]]) -> Reply:
+        """The answer to a knowledge question (``kb.contract.KNOWLEDGE_INTENTS``)."""
         reply = self.new_reply()
-        if intent in ADVICE_INTENTS:
-            # a report about oneself is not a question about the things named in it
-            self.add_general(reply, intent)
-            self.add_phrase(reply, "advice.doctor")
-            self.add_centre(reply)
-            return reply
         refs = list(dict.fromkeys((k, v) for k, v in entities if k in KINDS))
         known = [(ref, self.kb.entity(*ref)) for ref in refs[:MAX_ENTITIES_PER_REPLY]]
         general_added = False

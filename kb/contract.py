@@ -85,8 +85,10 @@ ABOUT_PNS_INTENTS: frozenset[str] = frozenset(intents_in(ABOUT_PNS))
 REPORTING_INTENTS: frozenset[str] = frozenset(intents_in(PERSONAL, YES_NO) + (FALLBACK_INTENT,))
 #: Everything else is a digression mid-assessment: a rule answers it and the form resumes.
 DIGRESSION_INTENTS: frozenset[str] = frozenset(INTENTS) - REPORTING_INTENTS
-#: Intents that may carry KB answer text (general or per entity).
-ANSWER_INTENTS: tuple[str, ...] = KNOWLEDGE_INTENTS + intents_in(PERSONAL)
+#: Intents that may carry KB answer text (general or per entity): the knowledge questions.
+#: A personal message starts the referral assessment, whose advice is built from phrases, so
+#: an ``answer:inform_condition`` would never be shown; staff cannot create one.
+ANSWER_INTENTS: tuple[str, ...] = KNOWLEDGE_INTENTS
 
 ENTITY_IDS: dict[str, tuple[str, ...]] = {
     "antibody": (

@@ -3,7 +3,8 @@
 Import and publish already refuse bad content; this finds what slipped in another way (rows
 edited directly, content from before a rule existed) and what is *missing*: contract ids of
 :mod:`kb.contract` without an entry, knowledge intents without a general answer, phrases the
-composer needs. Open changes are checked too, so reviewers see problems before publishing.
+composer needs, answers for intents the assistant never answers from the KB. Open changes
+are checked too, so reviewers see problems before publishing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kb import revisions
 from kb.answers import PHRASE_KEYS
-from kb.contract import ENTITY_IDS, KNOWLEDGE_INTENTS
+from kb.contract import ANSWER_INTENTS, ENTITY_IDS, KNOWLEDGE_INTENTS
 from kb.errors import ContentError
 from kb.items import LiveContent, Ref, entity_ref
 from kb.payloads import Known, known_in, recheck, synonym_clashes
@@ -68,6 +69,11 @@ def validate(session: Session) -> list[Problem]:
     problems = missing(live)
     for ref, item in live.items():
         problems += _check(ref, item, str(ref), known)
+    problems += [
+        Problem(str(ref), "the assistant never shows answers for this intent")
+        for ref in live
+        if ref.type == "answer" and ref.parts[0] not in ANSWER_INTENTS
+    ]
     problems += [
         Problem(", ".join(str(r) for r in refs), f"duplicate synonym {form!r}")
         for form, refs in synonym_clashes(live).items()

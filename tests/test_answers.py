@@ -125,14 +125,6 @@ def test_referral_centre_lists_only_filled_contact_fields(fresh_kb_url: str) -> 
     assert "Email:" not in reply.text and "Address:" not in reply.text
 
 
-def test_personal_report_gets_doctor_advice_not_entity_lectures(session: Session) -> None:
-    reply = compose_answer(
-        session, "inform_condition", [("cancer", "ovarian"), ("symptom", "unsteady_walking")]
-    )
-    assert phrase(session, "advice.doctor") in reply.text
-    assert entity(session, "cancer", "ovarian").description not in reply.text
-
-
 def test_the_handoff_points_to_the_centre_or_the_live_agent(session: Session) -> None:
     composer = Composer(KnowledgeBase(session))
     reply = composer.handoff(notified=False)

@@ -39,6 +39,9 @@ def test_references_parse_and_print_back(text: str, ref: Ref) -> None:
         ("antibodies:yo", "not an item reference"),
         ("entity:virus:flu", "not an item reference|not an entity kind"),
         ("answer:ask_weather", "intent"),
+        # personal messages start the assessment: such an answer would never be shown
+        ("answer:inform_condition", "intent 'inform_condition' is not one of"),
+        ("answer:ask_should_see_doctor:cancer:lung", "is not one of"),
         ("answer:ask_tests:planet:mars", "not an entity kind"),
         ("source:G21", "not a valid id"),
         ("centre:main", "not an item reference"),

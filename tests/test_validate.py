@@ -109,3 +109,10 @@ def test_stale_open_changes_are_reported(fresh_kb_url: str) -> None:
     assert problems(fresh_kb_url) == [
         "entity:syndrome:lems: open v3 was made against v2, but v4 is live: edit it again"
     ]
+
+
+def test_an_answer_the_assistant_never_shows_is_reported(fresh_kb_url: str) -> None:
+    with session_scope(fresh_kb_url) as session:  # written around the workflow
+        session.add(Answer(intent="inform_condition", text="Tell your doctor."))
+    found = problems(fresh_kb_url)
+    assert "answer:inform_condition: the assistant never shows answers for this intent" in found
