@@ -1,7 +1,9 @@
-"""The referral assessment's decisions, as pure functions (DESIGN.md "Referral assessment").
+"""The referral assessment's decisions, as pure functions (docs/architecture.md, "Referral
+assessment").
 
 Kept free of Rasa so the table is tested exhaustively: every combination of the three facts,
-each true, false or not yet known, plus the emergency override.
+each true, false or not yet known. The emergency row is not decided here: a red flag in any
+message gets the emergency advice from the actions (``referral_advice = emergency``).
 
 | situation                                                    | referral_advice       |
 |--------------------------------------------------------------|-----------------------|
@@ -24,7 +26,6 @@ EMERGENCY = "emergency"
 NEUROMUSCULAR_CENTRE = "neuromuscular_centre"
 NEUROLOGIST = "neurologist"
 NO_REFERRAL = "no_referral"
-ADVICE_VALUES = (EMERGENCY, NEUROMUSCULAR_CENTRE, NEUROLOGIST, NO_REFERRAL)
 
 #: The form's slots, in the order they are asked.
 FACT_SLOTS = ("cancer_history", "neuro_symptoms", "antibodies_positive")
@@ -67,10 +68,8 @@ def possible_advice(facts: Facts) -> set[str]:
     return outcomes
 
 
-def decide(facts: Facts, emergency: bool = False) -> str | None:
-    """The advice if the facts already determine it (or there is an emergency), else None."""
-    if emergency:
-        return EMERGENCY
+def decide(facts: Facts) -> str | None:
+    """The advice if the facts already determine it, else None."""
     outcomes = possible_advice(facts)
     return outcomes.pop() if len(outcomes) == 1 else None
 
