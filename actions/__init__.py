@@ -1,2 +1,3 @@
-"""Custom actions of PNS Assistant, served by the rasa-sdk action server
-(``rasa run actions --actions actions``). Content comes from the KB via :mod:`kb.answers`."""
+"""Custom actions of PNS Assistant, served by the project's rasa-sdk action server
+(``python -m bot.action_server``, which checks the Rasa servers' shared secret; ``make run``
+starts it). Content comes from the KB via :mod:`kb.answers`."""
