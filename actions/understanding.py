@@ -64,7 +64,7 @@ _FOLLOW_UP = re.compile(
     r"|\b(it|its|it's|this|that|these|those|they|them|their)\b"
 )
 
-# Red flags (DESIGN.md): seizure that won't stop, can't breathe, stroke signs,
+# Red flags (docs/architecture.md): seizure that won't stop, can't breathe, stroke signs,
 # unresponsive, suicidal. Phrased as happening now, so questions *about* a symptom in
 # general ("can LEMS affect breathing?") do not trigger them.
 _RED_FLAGS = re.compile(

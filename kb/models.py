@@ -37,7 +37,7 @@ from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
 
-#: Entity kinds of the DESIGN.md contract, in the order answers list them.
+#: Entity kinds of the contract (docs/architecture.md), in the order answers list them.
 KINDS: tuple[str, ...] = ("antibody", "syndrome", "symptom", "cancer", "test", "treatment")
 RISK_GROUPS: tuple[str, ...] = ("high", "intermediate", "lower", "unclassified")
 TARGETS: tuple[str, ...] = ("intracellular", "cell_surface")
