@@ -67,7 +67,7 @@ async def send_emergency_advice(dispatcher: CollectingDispatcher) -> str:
 
 
 class ActionAnswerKnowledge(Action):
-    """Answer any knowledge intent (``ask_*``) and the general advice intents from the KB."""
+    """Answer a knowledge question (``kb.contract.KNOWLEDGE_INTENTS``) from the KB."""
 
     def name(self) -> str:
         return "action_answer_knowledge"
