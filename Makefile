@@ -90,9 +90,13 @@ lint: $(DEPS)
 validate: $(DEPS)
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data nlu stories
 
+# English, then Russian conversations (one `rasa test core` per file: it takes one path).
+STORY_FILES := tests/test_stories.yml tests/test_stories_ru.yml
 stories: build
-	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors \
-	    --model $$($(PY) -m bot model) --out results
+	set -e; for file in $(STORY_FILES); do \
+	    $(RASA) test core --stories $$file --fail-on-prediction-errors \
+	        --model $$($(PY) -m bot model) --out results/$$(basename $$file .yml); \
+	done
 
 # Latency/throughput/footprint vs a minimal Rasa bot and /model/parse; writes docs/benchmarks.*
 bench: build

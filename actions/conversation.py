@@ -21,11 +21,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.kb_access import with_kb
+from actions.emergency import configured_numbers
+from actions.kb_access import conversation_language, with_kb
 from actions.knowledge import latest_confidence
+from actions.language import choose_language
+from actions.privacy import send_notice
+from actions.responses import render_response, response_text
 from kb.answers import Composer, KnowledgeBase
 from kb.contract import FALLBACK_INTENT
 from kb.feedback import record_feedback, record_unanswered
+from kb.privacy import conversation_key
 
 logger = logging.getLogger(__name__)
 
@@ -33,28 +38,46 @@ HANDOFF_URL_VAR = "PNS_HANDOFF_WEBHOOK_URL"
 HANDOFF_TIMEOUT_S = 5.0
 TRANSCRIPT_LENGTH = 20
 
-#: How the fallback question names what the user probably meant (keys: kb.contract.INTENTS;
-#: an intent without a label gets "please rephrase" instead).
-INTENT_LABELS: dict[str, str] = {
-    "ask_pns_overview": "what paraneoplastic neurological syndromes are",
-    "ask_cause": "why these syndromes happen",
-    "ask_syndrome": "a particular syndrome",
-    "ask_symptoms": "symptoms",
-    "ask_antibodies": "antibodies and test results",
-    "ask_tests": "tests and examinations",
-    "ask_treatment": "treatment",
-    "ask_cancer_link": "the link with cancer",
-    "ask_prognosis": "what to expect (outlook)",
-    "ask_referral_centre": "where to get examined",
-    "inform_condition": "your (or a relative's) situation",
-    "ask_should_see_doctor": "whether to see a doctor",
-    "request_human": "talking to a person",
-    "ask_capabilities": "what I can do",
-}
+#: Metadata key a channel sets when it opens a conversation without a message (the widget,
+#: as soon as it connects): the disclosure is then sent at once, in the ``lang`` hint's language.
+SESSION_REQUEST = "session_request"
+#: Slots a new session does not take over from the previous one.
+NOT_CARRIED = {"requested_slot", "session_started_metadata", "disclosure_pending"}
+
+
+def last_user_event(tracker: Tracker) -> dict[str, Any]:
+    return next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+
+
+def earlier_user_messages(tracker: Tracker) -> int:
+    """User messages of the conversation before the latest one (all sessions)."""
+    return max(0, sum(1 for e in tracker.events if e.get("event") == "user") - 1)
+
+
+def send_welcome(dispatcher: CollectingDispatcher, domain: dict[str, Any], lang: str) -> None:
+    """The first messages of every conversation, in ``lang``: the disclosure (automated
+    assistant, not a doctor; the emergency numbers of the KB settings, 112/103 if it is down)
+    and the short privacy notice from the KB."""
+    dispatcher.utter_message(
+        **render_response(domain, "utter_disclosure", lang, **configured_numbers())
+    )
+    send_notice(dispatcher, lang)
 
 
 class ActionSessionStart(Action):
-    """Start every conversation with the disclosure: automated assistant, not a diagnosis."""
+    """Start every conversation with the disclosure: automated assistant, not a diagnosis.
+
+    In the conversation's language. Rasa runs this action *before* it reads the message that
+    opened the session (``MessageProcessor.log_message``: ``fetch_tracker_and_update_session``,
+    then ``parse_message``), so it cannot know that message's language. Hence:
+
+    - a channel that opens the conversation without a message (the widget on connect) marks
+      its metadata with :data:`SESSION_REQUEST`: the disclosure goes now, in the language the
+      conversation already had, else the channel's ``lang`` hint, else Russian;
+    - otherwise a message is about to be read: ``disclosure_pending`` is set, and
+      :class:`ActionSetLanguage` sends the disclosure in that message's language before
+      anything else is answered.
+    """
 
     def name(self) -> str:
         return "action_session_start"
@@ -67,18 +90,72 @@ class ActionSessionStart(Action):
         events += [
             SlotSet(name, value)
             for name, value in tracker.slots.items()
-            if value is not None and name not in {"requested_slot", "session_started_metadata"}
+            if value is not None and name not in NOT_CARRIED
         ]
-        dispatcher.utter_message(response="utter_disclosure")
+        metadata = tracker.get_slot("session_started_metadata") or {}
+        had_messages = any(e.get("event") == "user" for e in tracker.events)
+        lang = choose_language(
+            "", tracker.get_slot("language") if had_messages else None, metadata.get("lang")
+        )
+        events.append(SlotSet("language", lang))
+        if metadata.get(SESSION_REQUEST):
+            send_welcome(dispatcher, domain, lang)
+        else:
+            events.append(SlotSet("disclosure_pending", True))
         events.append(ActionExecuted("action_listen"))
         return events
 
 
-_NOT_HELPFUL = re.compile(r"\b(not|n't|didn'?t|useless|unhelpful|no)\b")
+class ActionSetLanguage(Action):
+    """Decides the conversation's language on every user message (the ``language`` slot).
+
+    Where it runs: it is the project's ``action_validate_slot_mappings``, which Rasa's
+    ``action_extract_slots`` calls after NLU and before any other action of the turn, on every
+    user message (also mid-form and in a paused conversation), so every reply of the turn
+    sees the new value. Not a custom slot mapping's ``action``: Rasa 3.6 drops the messages
+    such an action sends (``ActionExtractSlots._execute_validation_action`` keeps only its
+    ``SlotSet`` events), and the disclosure is sent from here; the validation action's own
+    messages are kept and sent. Chosen over an NLU component because the decision needs the
+    conversation (its current language, whether this is its first message, the channel's
+    hint in the message metadata), which NLU does not see, and because the disclosure of a
+    conversation opened by a message must be sent here, once the message's language is known
+    (see :class:`ActionSessionStart`). The decision itself is the pure
+    :func:`actions.language.choose_language`.
+
+    Only ``SlotSet`` and bot messages are allowed here (action_extract_slots drops other
+    events).
+    """
+
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        message = tracker.latest_message or {}
+        metadata = last_user_event(tracker).get("metadata") or {}
+        current = tracker.get_slot("language")
+        lang = choose_language(
+            message.get("text") or "",
+            current if earlier_user_messages(tracker) else None,
+            metadata.get("lang") if isinstance(metadata, dict) else None,
+            next(tracker.get_latest_entity_values("language"), None),
+            switch=(message.get("intent") or {}).get("name") == "change_language",
+        )
+        events: list[EventType] = []
+        if tracker.get_slot("disclosure_pending"):
+            send_welcome(dispatcher, domain, lang)
+            events.append(SlotSet("disclosure_pending", None))
+        if lang != current:
+            events.append(SlotSet("language", lang))
+        return events
+
+
+_NOT_HELPFUL = re.compile(r"\b(not|n't|didn'?t|useless|unhelpful|no|не|нет|ни|бесполезн\w*)\b")
 
 
 def feedback_from_text(text: str) -> str:
-    """A typed answer to "Was this helpful?": "no" if it is negative, else "yes"."""
+    """A typed answer to "Was this helpful?" (either language): "no" if negative, else "yes"."""
     return "no" if _NOT_HELPFUL.search(text.lower()) else "yes"
 
 
@@ -105,6 +182,8 @@ class ActionRecordFeedback(Action):
                 context.get("answer_ids") or [],
                 [tuple(e) for e in context.get("entities") or []],
                 helpful=value == "yes",
+                conversation_key=conversation_key(tracker.sender_id),
+                lang=conversation_language(tracker),
             ),
             "could not store feedback",
         )
@@ -154,7 +233,8 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         notified = notify_live_agent(tracker.sender_id, transcript(tracker))
-        reply = with_kb(lambda session: Composer(KnowledgeBase(session)).handoff(notified))
+        lang = conversation_language(tracker)
+        reply = with_kb(lambda session: Composer(KnowledgeBase(session), lang).handoff(notified))
         if reply is not None and reply.paragraphs:
             dispatcher.utter_message(text=reply.text)
         else:
@@ -189,24 +269,24 @@ class ActionAskAffirmation(Action):
                 "low_confidence",
                 best.get("name"),
                 best.get("confidence", latest_confidence(tracker)),
+                conversation_key=conversation_key(tracker.sender_id),
+                lang=conversation_language(tracker),
             ),
             "could not store the unanswered question",
         )
-        label = INTENT_LABELS.get(best.get("name", ""))
-        if not label:
+        topic = f"utter_topic_{best.get('name', '')}"
+        if topic not in (domain.get("responses") or {}):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         entities = {
             e["entity"]: e["value"]
             for e in tracker.latest_message.get("entities") or []
-            if e.get("value")
+            if e.get("value") and e.get("entity") != "language"
         }
         payload = f"/{best['name']}" + (json.dumps(entities) if entities else "")
         dispatcher.utter_message(
-            text=f"Sorry, I'm not sure I understood. Did you want to know about {label}?",
-            buttons=[
-                {"title": "Yes", "payload": payload},
-                {"title": "No", "payload": "/out_of_scope"},
-            ],
+            response="utter_ask_affirmation",
+            topic=response_text(domain, topic, conversation_language(tracker)),
+            payload=payload,
         )
         return []

@@ -7,7 +7,6 @@ question gets the emergency advice first.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,17 +14,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
+from actions.emergency import red_flag, reply_language
 from actions.kb_access import with_kb
-from actions.understanding import has_red_flag, resolve_follow_up
-from kb.answers import (
-    DEFAULT_EMERGENCY_NUMBER,
-    KnowledgeBase,
-    Reply,
-    compose_answer,
-    emergency_number,
-)
-from kb.contract import FEEDBACK_INTENT
+from actions.topic import clarified_text, topic_is_open, user_events
+from actions.understanding import resolve_follow_up
+from kb.answers import NUMBER_SETTINGS, Composer, KnowledgeBase, Reply, compose_answer
 from kb.feedback import record_unanswered
+from kb.privacy import conversation_key
 
 
 def message_entities(tracker: Tracker) -> list[tuple[str, str]]:
@@ -37,33 +32,47 @@ def message_entities(tracker: Tracker) -> list[tuple[str, str]]:
 
 
 def user_turns(tracker: Tracker) -> int:
-    """How many user messages the conversation has had (the current one included)."""
-    return sum(1 for event in tracker.events if event.get("event") == "user")
+    """How many user messages the conversation has had (the current one included).
+
+    Counted over the applied events: the two-stage fallback reverts the message that answered
+    its question and replays it, and the replay must not count twice.
+    """
+    return len(user_events(tracker.applied_events()))
 
 
-def feedback_buttons() -> list[dict[str, str]]:
-    return [
-        {"title": "Yes", "payload": f"/{FEEDBACK_INTENT}{json.dumps({'helpful': 'yes'})}"},
-        {"title": "No", "payload": f"/{FEEDBACK_INTENT}{json.dumps({'helpful': 'no'})}"},
-    ]
+async def send_emergency_advice(
+    dispatcher: CollectingDispatcher, kind: str | None = None, lang: str = "en"
+) -> str:
+    """Tell the user to call the emergency number, plus what to do for this red flag.
 
+    Text from the KB (``emergency.advice`` and ``emergency.<kind>``, numbers from the
+    settings). If the KB cannot be read, the domain's fallback response in the reply
+    language, with 112/103: the safety message never depends on the database being up.
+    """
 
-async def send_emergency_advice(dispatcher: CollectingDispatcher) -> str:
-    """Tell the user to call the emergency number (from the KB; works without the KB too)."""
+    def read(session: Session) -> tuple[dict[str, str], list[str]]:
+        kb = KnowledgeBase(session)
+        composer, reply = Composer(kb, lang), Reply()
+        composer.add_phrase(reply, "emergency.advice")
+        if kind:
+            composer.add_phrase(reply, f"emergency.{kind}")
+        return kb.numbers(), reply.paragraphs
 
-    def read(session: Session) -> tuple[str, str | None]:
-        number = emergency_number(session)
-        phrase = KnowledgeBase(session).phrase("emergency.advice")
-        return number, phrase.text.format(number=number) if phrase else None
-
-    number, text = with_kb(
+    numbers, paragraphs = with_kb(
         read, "knowledge base unavailable; emergency advice from the domain"
-    ) or (DEFAULT_EMERGENCY_NUMBER, None)
-    if text:
-        dispatcher.utter_message(text=text)
-    else:  # the safety message must never depend on the database being up
-        dispatcher.utter_message(response="utter_emergency_fallback", number=number)
-    return number
+    ) or (dict(NUMBER_SETTINGS), [])
+    if paragraphs:
+        dispatcher.utter_message(text="\n\n".join(paragraphs))
+    else:
+        # the domain's advice, in the conversation's language (the slot decides the variation)
+        dispatcher.utter_message(response="utter_emergency_fallback", **numbers)
+    return numbers["emergency_number"]
+
+
+def red_flag_of(tracker: Tracker) -> tuple[str | None, str]:
+    """The red-flag kind of the latest message and the language to answer in."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return red_flag(text), reply_language(tracker.slots.get("language"), text)
 
 
 class ActionAnswerKnowledge(Action):
@@ -76,44 +85,75 @@ class ActionAnswerKnowledge(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         message = tracker.latest_message or {}
-        text = message.get("text") or ""
-        events: list[EventType] = []
-        if has_red_flag(text):
-            await send_emergency_advice(dispatcher)
-            events.append(SlotSet("referral_advice", "emergency"))
-        turn = user_turns(tracker)
-        context: dict[str, Any] = tracker.get_slot("knowledge_context") or {}
-        recent = context.get("turn") == turn - 1  # the previous message was that question
-        intent, entities = resolve_follow_up(
+        return await answer_knowledge(
+            dispatcher,
+            tracker,
             (message.get("intent") or {}).get("name") or "",
             message_entities(tracker),
-            text,
-            context.get("intent") if recent else None,
-            [tuple(e) for e in context.get("entities") or []],
         )
 
-        def answer(session: Session) -> Reply:
-            reply = compose_answer(session, intent, entities)
-            if reply.unknown or not reply.answer_ids:
-                reason = "unknown_entity" if reply.unknown else "no_answer"
-                confidence = (message.get("intent") or {}).get("confidence")
-                record_unanswered(session, text, reason, intent, confidence)
-            return reply
 
-        reply = with_kb(answer)
-        if reply is None:
-            dispatcher.utter_message(response="utter_kb_unavailable")
-            return events
-        dispatcher.utter_message(text=reply.text)
-        if reply.answer_ids or reply.paragraphs:
-            dispatcher.utter_message(text="Was this helpful?", buttons=feedback_buttons())
-        new_context = {
-            "intent": intent,
-            "entities": [list(e) for e in entities],
-            "answer_ids": reply.answer_ids,
-            "turn": turn,
-        }
-        return events + [SlotSet("knowledge_context", new_context)]
+async def answer_knowledge(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    intent: str,
+    entities: list[tuple[str, str]],
+) -> list[EventType]:
+    """Answer ``intent`` about ``entities`` from the KB, in the conversation's language,
+    leaning on the open topic.
+
+    The topic of the last answer holds until a new topic is named (actions.topic), so a
+    follow-up after a thank-you, a yes/no or the fallback's clarification turn keeps it.
+    """
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    events: list[EventType] = []
+    kind, lang = red_flag_of(tracker)
+    if kind:  # normally screened into report_emergency before; kept as a second net
+        await send_emergency_advice(dispatcher, kind, lang)
+        events.append(SlotSet("referral_advice", "emergency"))
+    applied = tracker.applied_events()
+    turn = user_turns(tracker)
+    context: dict[str, Any] = tracker.get_slot("knowledge_context") or {}
+    open_topic = topic_is_open(applied, context.get("turn"))
+    intent, entities = resolve_follow_up(
+        intent,
+        entities,
+        clarified_text(applied) or text,
+        context.get("intent") if open_topic else None,
+        [tuple(e) for e in context.get("entities") or []],
+    )
+
+    def answer(session: Session) -> Reply:
+        reply = compose_answer(session, intent, entities, lang)
+        if reply.unknown or not reply.answer_ids:
+            reason = "unknown_entity" if reply.unknown else "no_answer"
+            confidence = (message.get("intent") or {}).get("confidence")
+            record_unanswered(
+                session,
+                text,
+                reason,
+                intent,
+                confidence,
+                conversation_key=conversation_key(tracker.sender_id),
+                lang=lang,
+            )
+        return reply
+
+    reply = with_kb(answer)
+    if reply is None:
+        dispatcher.utter_message(response="utter_kb_unavailable")
+        return events
+    dispatcher.utter_message(text=reply.text)
+    if reply.answer_ids or reply.paragraphs:
+        dispatcher.utter_message(response="utter_ask_helpful")
+    new_context = {
+        "intent": intent,
+        "entities": [list(e) for e in entities],
+        "answer_ids": reply.answer_ids,
+        "turn": turn,
+    }
+    return events + [SlotSet("knowledge_context", new_context)]
 
 
 class ActionEmergency(Action):
@@ -125,7 +165,8 @@ class ActionEmergency(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        await send_emergency_advice(dispatcher)
+        kind, lang = red_flag_of(tracker)
+        await send_emergency_advice(dispatcher, kind, lang)
         # mid-form, the rule follows with action_deactivate_loop: an emergency ends the questions
         return [SlotSet("referral_advice", "emergency")]
 

@@ -12,75 +12,162 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from actions.emergency import red_flag
 from kb.contract import ABOUT_PNS_INTENTS
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 
-_WORD = re.compile(r"[a-z0-9']+")
+# Words in either language: Latin and Cyrillic letters, digits, apostrophes.
+_WORD = re.compile(r"[a-zа-я0-9']+")
 
 
 def _norm(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower().replace("’", "'")))
+    """Lower case, words only, one space between them; ’ → ' and ё → е (often typed as е)."""
+    lowered = text.lower().replace("’", "'").replace("ё", "е")
+    return " ".join(_WORD.findall(lowered))
+
+
+def _alternatives(*parts: str) -> str:
+    return "|".join(parts)
 
 
 _DONT_KNOW = re.compile(
-    r"\b(i )?(do ?n'?t|dont|do not) know\b|\bnot sure\b|\bno idea\b|\bdunno\b|\bunsure\b|\bidk\b"
-    r"|\b(never|not|haven'?t|havent|hasn'?t|hasnt) (been )?(tested|checked)\b|\bno tests?\b"
-    r"|\bnot yet tested\b"
-    r"|\bcan'?t remember\b|\bno clue\b"
+    _alternatives(
+        # English
+        r"\b(i )?(do ?n'?t|dont|do not) know\b",
+        r"\bnot sure\b|\bno idea\b|\bdunno\b|\bunsure\b|\bidk\b|\bno clue\b|\bcan'?t remember\b",
+        r"\b(never|not|haven'?t|havent|hasn'?t|hasnt) (been )?(tested|checked)\b",
+        r"\b(nobody|no one|noone) (has |have )?(ever )?(tested|checked)\b",
+        r"\bno tests?\b|\bnot yet tested\b|\bnever had (a|the|any) tests?\b",
+        # Russian: «не знаю (точно)», «не уверена», «не помню», «не проверяли», «не сдавали»
+        r"\bне ?знаю\b|\bне уверен[аы]?\b|\bне помню\b|\bбез понятия\b|\bпонятия не имею\b",
+        r"\bхз\b|\b(трудно|сложно) сказать\b|\bкто ж?е? ?его знает\b",
+        r"\bне (проверял[аи]?|проверяли|сдавал[аи]?|сдавали|делал[аи]?|делали|обследовал[аи]?"
+        r"|тестировал[аи]?|смотрел[аи]?)\b",
+        r"\b(анализ|анализы|тест) не (делали|сдавали|брали)\b|\bникто не (проверял|смотрел)\b",
+    )
 )
 _YES = re.compile(
-    r"^(yes|yeah|yea|yep|yup|ya|yess+|sure|correct|right|true|indeed|of course|definitely"
-    r"|absolutely|certainly"
-    r"|affirmative|ok|okay|uh huh|i do|i have|i did|she does|he does|she has|he has|she did|he did"
-    r"|they have"
-    r"|it was|he was|she was|they were|we do|that's right|thats right)\b"
+    _alternatives(
+        r"^(yes|yeah|yea|yep|yup|ya|yess+|sure|correct|right|true|indeed|of course|definitely",
+        r"absolutely|certainly|affirmative|ok|okay|uh huh|i do|i have|i did|she does|he does",
+        r"she has|he has|she did|he did|they have|it was|he was|she was|they were|we do",
+        r"that's right|thats right|sadly yes|unfortunately yes|sadly so|unfortunately so",
+        r"i'?m afraid so|afraid so|i think so|i believe so|probably yes|i guess so)\b",
+        # Russian, hedges included: «кажется да», «вроде да», «да, к сожалению», «увы, да»
+        r"^(ну )?(да|ага|угу|конечно|разумеется|верно|точно|так и есть|есть|имеется"
+        r"|был|была|было|были|болеет|болел|болела|ставили|находили|нашли)\b",
+        r"^(к сожалению|увы|кажется|вроде|вроде бы|наверное|похоже|думаю|скорее всего)"
+        r"( что)? (да|есть|был|была|было|были|ставили|находили|нашли)\b",
+    )
 )
 _NO = re.compile(
-    r"^(no|nope|nah|never|not really|none|negative|i don'?t|i do not|she doesn'?t|he doesn'?t"
-    r"|i haven'?t"
-    r"|she hasn'?t|he hasn'?t|they haven'?t|i didn'?t|she didn'?t|he didn'?t|not at all)\b"
+    _alternatives(
+        r"^(no|nope|nah|never|not really|none|negative|i don'?t|i do not|she doesn'?t",
+        r"he doesn'?t|i haven'?t|she hasn'?t|he hasn'?t|they haven'?t|i didn'?t|she didn'?t",
+        r"he didn'?t|not at all|not that i know( of)?|not as far as i know|i think not",
+        r"probably not|fortunately not|nothing like that)\b",
+        r"^(as far as i know|afaik),? (no|not|never|none)\b",
+        # Russian: «нет», «вроде нет», «насколько я знаю, нет», «не было», «не думаю»
+        r"^(ну )?(нет|неа|не|нету|никогда|ничего|отнюдь|отрицательн\w*)\b",
+        r"^(к счастью|кажется|вроде|вроде бы|наверное|похоже|думаю|скорее всего"
+        r"|насколько я знаю|насколько знаю|по моему)( что)? (нет|не)\b",
+    )
 )
-#: Button payloads of the yes/no questions (domain.yml utter_ask_*).
-_PAYLOADS = {"/affirm": "yes", "/deny": "no"}
+#: Button payloads of the yes/no questions (domain.yml utter_ask_*): /affirm, /deny, and
+#: /deny{"answer": "dont_know"} for "I don't know" / "never tested".
+_PAYLOAD = re.compile(r"^/(affirm|deny)\s*(\{.*\})?$", re.DOTALL)
+_PAYLOAD_UNKNOWN = re.compile(r'"answer"\s*:\s*"dont_know"')
 
 _STOP = re.compile(
-    r"^(stop|cancel|quit|exit|enough|never ?mind|forget it)\b"
-    r"|\b(stop|cancel|end) (the |these |this )?(questions|assessment|quiz|questionnaire)\b"
-    r"|\bdon'?t want to (answer|continue|go on)\b|\bdo not want to (answer|continue)\b"
+    _alternatives(
+        r"^(stop|cancel|quit|exit|enough|never ?mind|forget it)\b",
+        r"\b(stop|cancel|end) (the |these |this )?(questions|assessment|quiz|questionnaire)\b",
+        r"\bdon'?t want to (answer|continue|go on)\b|\bdo not want to (answer|continue)\b",
+        r"^(стоп|хватит|отмена|отменить|достаточно|прекрати\w*|остановись|закончим|перестань)\b",
+        r"\bне (хочу|буду) (больше )?(отвечать|продолжать)\b",
+        r"\b(хватит|прекратите|остановите|закончим) (с )?(вопрос\w*|опрос\w*)\b",
+    )
 )
 
 _NEGATION_BEFORE = re.compile(
     r"\b(no|not|never|without|negative for|free of|neither|nor|no sign of|no signs of|ruled out"
-    r"|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t)\b(?:\s+\S+){0,3}\s*$"
+    r"|hasn'?t|haven'?t|didn'?t|doesn'?t|don'?t"
+    r"|не|нет|без|ни|никакого|никакой|никаких|отрицательн\w*)\b(?:\s+\S+){0,3}\s*$"
 )
 _NEGATION_AFTER = re.compile(
-    r"^\s*(\S+\s+){0,2}(negative|not found|not detected|ruled out|was negative|came back negative"
-    r"|absent)\b"
+    r"^\s*(\S+\s+){0,2}(negative|not found|not detected|ruled out|was negative"
+    r"|came back negative|absent"
+    r"|не (обнаружен\w*|найден\w*|нашли|было|выявлен\w*|выявили)|нет|отрицательн\w*)\b"
 )
 
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|and what about|and how|and is|and can|and what)\b"
     r"|\b(it|its|it's|this|that|these|those|they|them|their)\b"
+    # Russian: «а как его лечат?», «а что насчёт анти-Ri?», «это опасно?»
+    r"|^(а|и|также|еще|а что насчет|а как насчет|что насчет|как насчет)\b"
+    r"|\b(это|этот|эта|эти|этого|этим|его|ее|их|него|нее|них|оно|она|они)\b"
+)
+#: "what about anti-Ri?" / «а что насчёт анти-Ri?»: a new entity asked about the same way.
+_SAME_QUESTION = re.compile(r"^(and )?(what|how) about\b|^and\b|^а\b|^(а )?(что|как) насчет\b")
+
+
+# ---------------------------------------------------------------- English everyday answers
+# Hedged and qualified yes / no / "don't know" in everyday English, kept apart from the plain
+# tables above (and from the Russian ones) so each language's words stay in one place.
+# Checked before the plain tables: "not that I know of" must not fall to "know", "pretty sure
+# not" must not read as "sure".
+_EN_HEDGED_NO = re.compile(
+    r"^(?:(?:i )?don'?t think so|i do not think so|(?:i )?doubt it|probably not|most likely not"
+    r"|likely not|unlikely|(?:i'?m |i am )?(?:pretty |quite |fairly )?sure not|hopefully not"
+    r"|i hope not|not that (?:i|we) (?:know|knew|remember|recall)(?: of)?|not as far as (?:i|we)"
+    r" know|not to my knowledge|(?:i'?m |i am )?not aware of (?:any|it|that)|none that (?:i|we)"
+    r" know of|(?:i )?wouldn'?t think so|i don'?t believe so|don'?t believe so|no not really"
+    r"|nothing like that|nothing of the sort|(?:sadly|unfortunately|thankfully|luckily"
+    r"|fortunately|happily|actually) (?:not|no|never|none)|absolutely not|definitely not"
+    r"|certainly not|of course not|no way|never ever|i wish|not that (?:i|we)'?ve heard)\b"
+)
+_EN_HEDGED_YES = re.compile(
+    r"^(?:(?:i )?think so|(?:i )?believe so|(?:i )?guess so|(?:i )?suppose so|probably"
+    r"|most likely|very likely|likely|(?:i'?m |i am )?afraid so|(?:sadly|unfortunately|yes"
+    r" sadly|yes unfortunately|apparently|i'?m afraid)(?: yes| so| she (?:did|has|does)| he"
+    r" (?:did|has|does)| i (?:did|have|do)| they (?:did|have|do)| it (?:did|was|has))?|seems so"
+    r"|it seems so|looks like it|(?:i'?m |i am )?(?:pretty |quite |fairly )?sure(?: it (?:is"
+    r"|was|did))?|a (?:bit|little)|kind of|sort of|somewhat|sometimes|some|they did|they have"
+    r"|they found (?:some|them|one|it)|(?:we|i) were told so|the doctor said so|yes"
+    r" (?:i think|probably))\b"
+)
+_EN_UNKNOWN = re.compile(
+    r"\b(?:nobody|no one|noone) (?:has )?(?:ever )?(?:tested|checked|told|asked|looked)"
+    r"|\bnever (?:been )?(?:told|asked|tested|checked|looked)"
+    r"|\b(?:they|doctors?|the doctors?|nobody) (?:never|didn'?t|did not|haven'?t|have not)"
+    r" (?:test|check|look|do|did|say|tell)"
+    r"|\b(?:wasn'?t|weren'?t|was not|were not|haven'?t been|hasn'?t been|not been) (?:tested"
+    r"|checked|told)"
+    r"|\b(?:haven'?t|hasn'?t|have not|has not|never) (?:had|done|got) (?:the|a|any|an)"
+    r" (?:test|tests|blood test|antibody test)"
+    r"|\b(?:can'?t|cannot) (?:say|tell)\b|\bhard to (?:say|tell)\b|^(?:who knows"
+    r"|not certain|no clue|unknown|unclear|not yet|no results? yet|we'?ll see)\b"
+    r"|\b(?:waiting for|still waiting|results? (?:are |is )?pending|not back yet"
+    r"|(?:haven'?t|hasn'?t|have not|has not) (?:got|had|received) (?:the |any )?results?)"
+    r"|\bnot sure\b|\bno idea\b|\bforgot\b|\bdon'?t remember\b|\bcan'?t recall\b"
 )
 
-# Red flags (docs/architecture.md): seizure that won't stop, can't breathe, stroke signs,
-# unresponsive, suicidal. Phrased as happening now, so questions *about* a symptom in
-# general ("can LEMS affect breathing?") do not trigger them.
-_RED_FLAGS = re.compile(
-    r"\b(can ?n?o?'?t|cannot|can not|unable to|struggling to|hard to|trouble|not) breath(e|ing)?\b"
-    r"|\b(stopped|isn'?t|is not|not) breathing\b|\bgasping\b|\bchoking and can'?t\b"
-    r"|\b(seizure|fit|convulsion|fitting|seizing)s?\b[^.!?]{0,30}\b(won'?t|will not|doesn'?t"
-    r"|does not|not|wont|isn'?t) (stop|stopping|ending)\b"
-    r"|\b(seizure|fit|convulsion)s?\b[^.!?]{0,20}\b(for|over|more than) (\d+|five|ten|several) min"
-    r"|\b(face|mouth) (is )?(drooping|droops|dropped|fell)\b|\bface droop\b|\bhaving a stroke\b"
-    r"|\bstroke right now\b"
-    r"|\b(unresponsive|unconscious|passed out and|won'?t wake|can'?t wake|cannot wake|not waking"
-    r"|not responding)\b"
-    r"|\b(kill|killing|hurt|hurting|harm|harming) (myself|himself|herself)\b"
-    r"|\bend (my|his|her) life\b"
-    r"|\bsuicid(e|al)\b|\bwant to die\b|\bdon'?t want to (live|be alive)\b|\bbetter off dead\b"
-)
+
+def english_hedged_answer(clean: str) -> str | None:
+    """YES, NO or UNKNOWN for a hedged English answer ("I don't think so", "yes, sadly",
+    "nobody ever tested that", "not that I know of", "pretty sure not"), else None.
+
+    ``clean`` is the :func:`_norm` form. Unknown first: "I'm not sure, probably not" and
+    "nobody ever told us" do not state a fact.
+    """
+    if _EN_UNKNOWN.search(clean):
+        return UNKNOWN
+    if _EN_HEDGED_NO.match(clean):
+        return NO
+    if _EN_HEDGED_YES.match(clean):
+        return YES
+    return None
 
 
 def answer_kind(text: str) -> str | None:
@@ -91,9 +178,15 @@ def answer_kind(text: str) -> str | None:
     "yes" here would change medical advice. "I don't know" and "never tested" are UNKNOWN,
     which the assessment counts as not found.
     """
-    if text.strip() in _PAYLOADS:
-        return YES if _PAYLOADS[text.strip()] == "yes" else NO
+    payload = _PAYLOAD.match(text.strip())
+    if payload:
+        if payload.group(1) == "affirm":
+            return YES
+        return UNKNOWN if _PAYLOAD_UNKNOWN.search(payload.group(2) or "") else NO
     clean = _norm(text)
+    hedged = english_hedged_answer(clean)
+    if hedged is not None:
+        return hedged
     if _DONT_KNOW.search(clean):
         return UNKNOWN
     if _YES.match(clean):
@@ -109,10 +202,10 @@ def wants_to_stop(text: str) -> bool:
 
 def is_negated(text: str, start: int, end: int) -> bool:
     """Whether the entity at ``text[start:end]`` is negated ("no cancer", "Yo negative")."""
-    lowered = text.lower().replace("’", "'")
+    lowered = text.lower().replace("’", "'").replace("ё", "е")
     before = lowered[max(0, start - 40) : start]
-    before = re.split(r"[.!?;]|\bbut\b", before)[-1]
-    after = re.split(r"[.!?;,]|\bbut\b", lowered[end : end + 40])[0]
+    before = re.split(r"[.!?;]|\b(?:but|но|а)\b", before)[-1]
+    after = re.split(r"[.!?;,]|\b(?:but|но|а)\b", lowered[end : end + 40])[0]
     return bool(_NEGATION_BEFORE.search(before) or _NEGATION_AFTER.search(after))
 
 
@@ -122,7 +215,8 @@ def is_follow_up(text: str) -> bool:
 
 
 def has_red_flag(text: str) -> bool:
-    return bool(_RED_FLAGS.search(text.lower().replace("’", "'")))
+    """Kept for the callers of this module; the decision lives in :mod:`actions.emergency`."""
+    return red_flag(text) is not None
 
 
 def resolve_follow_up(
@@ -149,6 +243,6 @@ def resolve_follow_up(
     opening = _norm(text)
     if not entities and last_entities and intent not in ABOUT_PNS_INTENTS and is_follow_up(text):
         return intent, last_entities
-    if entities and re.match(r"^(and )?(what|how) about\b|^and\b", opening):
+    if entities and _SAME_QUESTION.match(opening):
         return last_intent, entities
     return intent, entities

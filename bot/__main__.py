@@ -9,7 +9,10 @@ model   build, then print the path of the model for the current inputs (for scri
 cluster the production shape on loopback: PostgreSQL, Redis, 2 action servers, 2 Rasa
         servers behind nginx (bot/cluster.py; state in var/cluster), until Ctrl-C
 retention  delete conversations older than PNS_RETENTION_DAYS (default 30) from the
-        tracker store at PNS_TRACKER_STORE_URL (run it daily)
+        tracker store at PNS_TRACKER_STORE_URL and old feedback, unanswered questions and
+        consent records from the KB (run it daily)
+privacy export|erase CONVERSATION_ID  (staff, subject-access and erasure requests: see
+        bot/privacy.py; --user NAME or PNS_KB_USER is written into the audit log)
 """
 
 from __future__ import annotations
@@ -25,14 +28,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.build import BuildProgress, build_all, project_env
-from bot.channels import TELEGRAM_CHANNEL
+from bot.channels import MAX_CHANNEL, TELEGRAM_CHANNEL, VK_CHANNEL
 from bot.launcher import Stack, write_rasa_config
 from bot.settings import (
     Settings,
     ensure_action_secret,
+    ensure_messenger_secrets,
+    ensure_privacy_key,
     ensure_telegram_secret,
     ensure_token,
     load_settings,
+    settings_environ,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +70,16 @@ def running_banner(settings: Settings, stack: Stack) -> str:
         )
     else:
         telegram = "off (set PNS_TELEGRAM_TOKEN to enable)"
+    max_ = (
+        f"{base}/webhooks/max/webhook (public URL: PNS_MAX_WEBHOOK_URL)"
+        if MAX_CHANNEL in stack.channels.enabled
+        else "off (set PNS_MAX_TOKEN to enable)"
+    )
+    vk = (
+        f"{base}/webhooks/vk/webhook (register it in the community's Callback API settings)"
+        if VK_CHANNEL in stack.channels.enabled
+        else "off (set PNS_VK_TOKEN, PNS_VK_GROUP_ID, PNS_VK_CONFIRMATION to enable)"
+    )
     return (
         "\nPNS Assistant is running.\n"
         f"  web page:  {settings.web_url}/ (clinic page with the chat widget)\n"
@@ -74,6 +90,8 @@ def running_banner(settings: Settings, stack: Stack) -> str:
         '-d \'{"sender": "me", "message": "what is LEMS?"}\'\n'
         f"  socket.io: {base}/socket.io/ (the widget's channel)\n"
         f"  Telegram:  {telegram}\n"
+        f"  MAX:       {max_}\n"
+        f"  VK:        {vk}\n"
         f"  HTTP API:  {base}/status?token=<PNS_RASA_TOKEN from .env>\n"
         "  terminal:  make shell\n"
         "Stop with Ctrl-C.\n"
@@ -99,7 +117,9 @@ def serve(stack: Stack | Cluster, banner: str) -> int:
 def run() -> int:
     ensure_token()
     ensure_action_secret()
+    ensure_privacy_key()
     ensure_telegram_secret()
+    ensure_messenger_secrets()
     settings = load_settings()
     result = build_all(settings)
     log_dir = settings.var_dir / "log"
@@ -121,6 +141,7 @@ def cluster() -> int:
 
     ensure_token()
     ensure_action_secret()
+    ensure_privacy_key()
     settings = load_settings()
     state = settings.var_dir / "cluster"
     state.mkdir(parents=True, exist_ok=True)
@@ -155,25 +176,38 @@ def cluster() -> int:
 
 
 def retention() -> int:
-    """Delete old conversations from the SQL tracker store (see :mod:`bot.retention`)."""
-    from bot.retention import DEFAULT_RETENTION_DAYS, delete_old_conversations
-    from bot.settings import settings_environ
+    """Delete old conversations and KB rows about them (see :mod:`bot.retention`)."""
+    from bot.retention import (
+        DEFAULT_ERASURE_RECORD_DAYS,
+        DEFAULT_RETENTION_DAYS,
+        delete_old_conversations,
+        delete_old_kb_rows,
+    )
 
+    settings = load_settings()
     env = settings_environ()
-    url = env.get("PNS_TRACKER_STORE_URL")
-    if not url:
-        logger.error(
-            "PNS_TRACKER_STORE_URL is not set: conversations are kept in memory only, nothing to "
-            "delete"
-        )
-        return 2
     days = float(env.get("PNS_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
-    report = delete_old_conversations(url, days)
-    logger.info(
-        "deleted %d conversations (%d events) older than %g days",
-        report.conversations,
-        report.events,
+    url = env.get("PNS_TRACKER_STORE_URL")
+    if url:
+        report = delete_old_conversations(url, days)
+        logger.info(
+            "deleted %d conversations (%d events) older than %g days",
+            report.conversations,
+            report.events,
+            days,
+        )
+    else:
+        logger.info("PNS_TRACKER_STORE_URL is not set: conversations are kept in memory only")
+    kb_report = delete_old_kb_rows(
+        settings.database_url,
         days,
+        float(env.get("PNS_ERASURE_RECORD_DAYS") or DEFAULT_ERASURE_RECORD_DAYS),
+    )
+    logger.info(
+        "deleted %d feedback rows, %d unanswered questions, %d consent records from the KB",
+        kb_report.feedback,
+        kb_report.unanswered,
+        kb_report.consent,
     )
     return 0
 
@@ -181,6 +215,7 @@ def retention() -> int:
 def shell() -> int:
     ensure_token()
     ensure_action_secret()
+    ensure_privacy_key()
     settings = load_settings()
     result = build_all(settings)
     log_dir = settings.var_dir / "log"
@@ -212,9 +247,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "command", choices=["build", "run", "shell", "model", "cluster", "retention"]
+        "command", choices=["build", "run", "shell", "model", "cluster", "retention", "privacy"]
     )
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "privacy":
+        from bot.privacy import main as privacy_main
+
+        return privacy_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S"
     )

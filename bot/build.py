@@ -24,6 +24,7 @@ from bot.settings import Settings
 from kb import migrate
 from kb.db import session_scope
 from kb.loader import LoadReport, load_content, read_content
+from kb.settings import PRIVACY_KEY_VAR, ensure_privacy_key
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ def project_env(settings: Settings) -> dict[str, str]:
     env["PNS_ACTION_ENDPOINT_URL"] = settings.action_endpoint_url
     if settings.action_secret:
         env["PNS_ACTION_SECRET"] = settings.action_secret
+    if not env.get(PRIVACY_KEY_VAR):  # every process must hash conversation ids alike
+        env[PRIVACY_KEY_VAR] = ensure_privacy_key(settings.root / ".env", env)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env
 

@@ -1,9 +1,9 @@
-"""Keep patients' e-mail addresses and phone numbers out of the servers' logs.
+"""Keep patients' identifiers (e-mail, phone, document numbers, names) out of the servers' logs.
 
 Patients type contact details into the chat; Rasa and Sanic log message texts (at debug
 level, in exceptions, in warnings about unparsable input). Every log record of the
 process is redacted when it is created — before any handler, file or formatter sees it —
-with the same patterns the KB uses for feedback (:func:`kb.feedback.redact_contacts`).
+with the same patterns the tracker store and the KB use (:mod:`kb.redaction`, their one home).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from kb.feedback import redact_contacts
+from kb.redaction import redact
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
@@ -20,7 +20,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         message = record.getMessage()
     except Exception:  # a broken format string: leave it to logging's own error report
         return record
-    clean = redact_contacts(message)
+    clean = redact(message)
     if clean != message:
         record.msg, record.args = clean, ()
     return record

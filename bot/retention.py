@@ -1,23 +1,32 @@
-"""Delete conversations older than the retention period from the tracker store.
+"""Delete what patients left behind once the retention period is over, from every store.
 
 Conversations hold what patients typed about their health; the clinic keeps them only as
-long as it needs them (``PNS_RETENTION_DAYS``, default 30). A conversation is old when
-its *latest* event is older than the cut-off, so an ongoing conversation is never cut in
-half. Run it daily (cron or a systemd timer): ``python -m bot retention``.
-Works on the SQL tracker store (``PNS_TRACKER_STORE_URL``); the in-memory default keeps
-nothing past a restart anyway.
+long as it needs them (``PNS_RETENTION_DAYS``, default 30). Run it daily (cron or a systemd
+timer): ``python -m bot retention``. It covers every table that holds patient text or links
+to a conversation:
+
+- the SQL tracker store's ``events`` (``PNS_TRACKER_STORE_URL``): a conversation is old when
+  its *latest* event is older than the cut-off, so an ongoing one is never cut in half (the
+  in-memory default keeps nothing past a restart anyway);
+- the KB's ``feedback``, ``unanswered_question`` and ``consent`` rows older than the cut-off
+  (a consent record by its last change); the bare fact of an erasure (``consent`` with status
+  ``erased``) is kept for ``PNS_ERASURE_RECORD_DAYS`` (default 365) as proof the request was
+  honoured — how long is for the clinic's lawyer to confirm.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from kb.db import engine_for
+from kb.db import engine_for, session_scope
+from kb.privacy import KbRetentionReport, delete_old_rows
 
 DEFAULT_RETENTION_DAYS = 30
+DEFAULT_ERASURE_RECORD_DAYS = 365
 DAY_S = 86400.0
 
 
@@ -58,3 +67,20 @@ def delete_old_conversations(url: str, days: float, now: float | None = None) ->
                 sa.delete(events).where(events.c.sender_id.in_(batch))
             ).rowcount
     return RetentionReport(len(senders), deleted)
+
+
+def delete_old_kb_rows(
+    kb_url: str,
+    days: float,
+    erasure_record_days: float = DEFAULT_ERASURE_RECORD_DAYS,
+    now: float | None = None,
+) -> KbRetentionReport:
+    """Delete the KB's feedback, unanswered questions and consent records past retention."""
+    moment = time.time() if now is None else now
+    before = datetime.fromtimestamp(cutoff(moment, days), UTC)
+    facts_before = datetime.fromtimestamp(cutoff(moment, max(days, erasure_record_days)), UTC)
+    with engine_for(kb_url).connect() as connection:
+        if not sa.inspect(connection).has_table("consent"):
+            return KbRetentionReport(0, 0, 0)  # no KB here (or not migrated): nothing kept
+    with session_scope(kb_url) as session:
+        return delete_old_rows(session, before, facts_before)

@@ -9,39 +9,33 @@ The ``.env`` reader and the database URL are in :mod:`kb.settings`, which ``kb/`
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 # the ground floor (also read by kb/ and actions/): .env, the database URL
-from kb.settings import ROOT, database_url, read_env_file, settings_environ, var_dir
+from kb.settings import (
+    ROOT,
+    database_url,
+    ensure_secret,
+    read_env_file,
+    settings_environ,
+    var_dir,
+)
 
 ENV_FILE = ROOT / ".env"
 TOKEN_VAR = "PNS_RASA_TOKEN"
 TELEGRAM_TOKEN_VAR = "PNS_TELEGRAM_TOKEN"
 TELEGRAM_SECRET_VAR = "PNS_TELEGRAM_SECRET"
 ACTION_SECRET_VAR = "PNS_ACTION_SECRET"
-
-
-def ensure_secret(
-    name: str, purpose: str, path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ
-) -> str:
-    """Return the secret ``name``; generate one into ``.env`` (owner-only) if there is none.
-
-    A value set in the environment is used as it is and nothing is written, so operators
-    can keep secrets out of files; generating them saves a set-up step on one machine.
-    """
-    if environ.get(name):
-        return environ[name]
-    existing = read_env_file(path).get(name)
-    if existing:
-        return existing
-    value = secrets.token_urlsafe(32)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(f"# generated on first run: {purpose} (keep secret)\n{name}={value}\n")
-    path.chmod(0o600)
-    return value
+#: Messengers whose webhook secret is generated once their token is set: token, secret.
+MESSENGER_SECRETS = {
+    "MAX webhook secret": ("PNS_MAX_TOKEN", "PNS_MAX_SECRET"),
+    "VK Callback API secret key (enter it in the community's Callback API settings)": (
+        "PNS_VK_TOKEN",
+        "PNS_VK_SECRET",
+    ),
+}
 
 
 def ensure_token(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> str:
@@ -65,6 +59,18 @@ def ensure_telegram_secret(
     if not (environ.get(TELEGRAM_TOKEN_VAR) or read_env_file(path).get(TELEGRAM_TOKEN_VAR)):
         return None
     return ensure_secret(TELEGRAM_SECRET_VAR, "Telegram webhook secret token", path, environ)
+
+
+def ensure_messenger_secrets(
+    path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ
+) -> dict[str, str]:
+    """The MAX and VK webhook secrets, generated for each messenger whose token is set."""
+    found: dict[str, str] = {}
+    file_values = read_env_file(path)
+    for purpose, (token_var, secret_var) in MESSENGER_SECRETS.items():
+        if environ.get(token_var) or file_values.get(token_var):
+            found[secret_var] = ensure_secret(secret_var, purpose, path, environ, alphanumeric=True)
+    return found
 
 
 @dataclass(frozen=True)

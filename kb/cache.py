@@ -18,7 +18,36 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kb.models import Answer, Centre, Entity, EntityLink, Phrase, Revision, Setting, Source, Synonym
+from kb.models import (
+    Answer,
+    AnswerText,
+    Centre,
+    CentreText,
+    Entity,
+    EntityLink,
+    EntityText,
+    Phrase,
+    PhraseText,
+    Revision,
+    Setting,
+    Source,
+    Synonym,
+)
+
+#: Every table an answer is composed from (owners and their per-language texts).
+_TIMED = (
+    Answer,
+    AnswerText,
+    Entity,
+    EntityText,
+    Phrase,
+    PhraseText,
+    Centre,
+    CentreText,
+    Setting,
+    Source,
+)
+_COUNTED = (*_TIMED, EntityLink, Synonym)
 
 T = TypeVar("T")
 MAX_ENTRIES = 2048
@@ -27,9 +56,9 @@ MAX_ENTRIES = 2048
 def content_version(session: Session) -> tuple[Any, ...]:
     """Changes whenever anything an answer is composed from changes."""
     columns = [select(func.max(Revision.id)).scalar_subquery()]
-    for model in (Answer, Entity, Phrase, Centre, Setting, Source):
+    for model in _TIMED:
         columns.append(select(func.max(model.updated_at)).scalar_subquery())
-    for model in (Answer, Entity, EntityLink, Synonym, Phrase, Source, Centre, Setting):
+    for model in _COUNTED:
         columns.append(select(func.count()).select_from(model).scalar_subquery())
     return tuple(session.execute(select(*columns)).one())
 

@@ -4,16 +4,24 @@ Operators:
   upgrade                         create or upgrade the database schema (migrations)
   load [--force]                  load the reviewed seed content (staff edits kept unless --force)
   check                           validate the seed content files without touching the database
+                                  (exit status 1 if an item lacks a language)
+  readability [--lang en|ru] [--top N]
+                                  reading grade of every seed text (English: Flesch-Kincaid;
+                                  Russian: Oborneva); exit 1 if an English text is above grade 9
+                                  without a reason in kb/content/readability.yml
   revision -m MSG                 autogenerate a migration after a model change (developers)
 
 Staff, reading:
-  list [SELECTOR...] [--status S] items and their review state; SELECTOR is a type (answer),
-                                  an entity kind (antibody) or a reference (or its start)
+  list [SELECTOR...] [--status S] [--lang L]
+                                  items and their review state; SELECTOR is a type (answer),
+                                  an entity kind (antibody) or a reference (or its start);
+                                  every language unless it ends in @ru/@en or --lang is given
   show REF [--version N|--draft]  one item as YAML: published, a past version, the open change
-  search TEXT... [--drafts]       items whose text contains TEXT
+  search TEXT... [--drafts] [--lang L]  items whose text contains TEXT
   history REF [--diff]            every version of an item: who, when, review, diff
   diff REF [--version N]          what publishing the open change would change, or what vN changed
-  export [SELECTOR...] [-o FILE] [--format yaml|csv] [--drafts]
+  export [SELECTOR...] [-o FILE] [--format yaml|csv] [--drafts] [--lang L]
+                                  (both languages unless --lang: one item per language)
   validate                        problems in the content (exit status 1 if there are any)
   stats                           amounts, review queue, feedback
 
@@ -28,6 +36,10 @@ Staff, changing (who you are: --user NAME or PNS_KB_USER):
 
 References: source:KEY  entity:KIND:ID (or KIND:ID)  answer:INTENT[:KIND:ID]  phrase:KEY
             centre  setting:KEY
+Languages:  a reference means the English item (with the fields that are the same in every
+            language: sources, links, risk group, phone…); add @ru for its Russian version,
+            which is drafted, reviewed, published and rolled back on its own:
+            answer:ask_tests@ru, entity:antibody:yo@ru, phrase:handoff@ru, centre@ru
 Exit status: 0 done, 1 validate found problems, 2 bad input, 3 refused by a review rule,
 4 database error. The database is PNS_DATABASE_URL (default: SQLite under var/).
 """
@@ -46,15 +58,17 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from kb import commands, migrate
+from kb import commands, migrate, readability
 from kb.commands import Result
 from kb.db import session_scope
 from kb.errors import ContentError, ReviewError
 from kb.exchange import FORMATS
 from kb.items import parse_ref
+from kb.languages import other_langs
 from kb.loader import CONTENT_DIR, load_content, read_content
-from kb.models import OPEN_STATES
+from kb.models import LANGS, OPEN_STATES
 from kb.settings import database_url
+from kb.validate import gaps
 
 EXIT_PROBLEMS, EXIT_INPUT, EXIT_REFUSED, EXIT_DATABASE = 1, 2, 3, 4
 USER_VAR = "PNS_KB_USER"
@@ -92,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("check", "validate the seed content files")
     for name in ("load", "check"):
         sub.choices[name].add_argument("--content", type=Path, default=CONTENT_DIR)
+    readability = add("readability", "reading grade of every seed text")
+    readability.add_argument("--lang", choices=("en", "ru"), default="en")
+    readability.add_argument("--top", type=int, default=0, help="only the N hardest texts")
+    readability.add_argument("--content", type=Path, default=CONTENT_DIR)
     add("revision", "autogenerate a migration").add_argument("-m", "--message", required=True)
 
     listing = add("list", "items and their review state", commands.cmd_list)
@@ -111,7 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     diff = add("diff", "changes of an item", commands.cmd_diff)
     diff.add_argument("ref")
     diff.add_argument("--version", type=int)
+    for command in (listing, search):
+        command.add_argument("--lang", choices=LANGS, help="only this language's versions")
     export = add("export", "write items as YAML or CSV", commands.cmd_export)
+    export.add_argument("--lang", choices=LANGS, help="only this language's versions")
     export.add_argument("selectors", nargs="*", metavar="SELECTOR")
     export.add_argument("-o", "--output", type=Path)
     export.add_argument("--format", choices=FORMATS)
@@ -159,12 +180,19 @@ def run(args: argparse.Namespace, url: str) -> Result:
         return Result()
     if args.command == "check":
         content = read_content(args.content)
-        return Result(
-            [
-                f"content OK: {len(content.entities)} entities, {len(content.answers)} answers, "
-                f"{len(content.sources)} sources"
-            ]
+        problems = gaps(content.items)
+        counts = ", ".join(
+            f"{lang} {len(content.translations(lang))} item(s)" for lang in other_langs()
         )
+        summary = (
+            f"{len(content.entities)} entities, {len(content.answers)} answers, "
+            f"{len(content.sources)} sources; translations: {counts}"
+        )
+        if problems:
+            return Result([*(str(p) for p in problems), f"{len(problems)} gap(s); {summary}"], 1)
+        return Result([f"content OK: {summary}"])
+    if args.command == "readability":
+        return readability_report(args.content, args.lang, args.top)
     if args.command == "load":
         content = read_content(args.content)
         with session_scope(url) as session:
@@ -176,6 +204,33 @@ def run(args: argparse.Namespace, url: str) -> Result:
         return run_edit(args, url)
     with session_scope(url) as session:
         return args.handler(args, session)
+
+
+def readability_report(content_dir: Path, lang: str, top: int = 0) -> Result:
+    """Every seed text of one language, hardest first, with the summary and the verdict."""
+    texts = readability.seed_texts(content_dir, lang)
+    notes = readability.load_notes(content_dir)
+    scored = sorted(
+        (readability.score(ref, text, lang) for ref, text in texts),
+        key=lambda s: s.grade,
+        reverse=True,
+    )
+    judged = [s for s in scored if s.words >= readability.MIN_WORDS]
+    measure = "Oborneva grade / reading ease" if lang == "ru" else "Flesch-Kincaid grade"
+    lines = [f"{measure}, {len(judged)} texts of {readability.MIN_WORDS}+ words ({lang}):"]
+    for s in judged[: top or None]:
+        ease = f"  ease {s.reading_ease:5.1f}" if s.reading_ease is not None else ""
+        flag = ""
+        if lang == "en" and s.grade > readability.MAX_GRADE:
+            flag = "  (reason on file)" if notes.get(s.ref) else "  ABOVE GRADE 9, NO REASON"
+        lines.append(f"{s.grade:5.1f}{ease}  {s.ref}{flag}")
+    if judged:
+        mean = sum(s.grade for s in judged) / len(judged)
+        over = sum(1 for s in judged if s.grade > readability.MAX_GRADE)
+        lines.append(f"mean {mean:.1f}, max {judged[0].grade:.1f}, above 9: {over}")
+    failing = readability.too_hard(texts, notes) if lang == "en" else []
+    lines.append(f"{len(failing)} English text(s) above grade 9 without a reason")
+    return Result(lines, 1 if failing else 0)
 
 
 def run_edit(args: argparse.Namespace, url: str) -> Result:

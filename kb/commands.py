@@ -21,7 +21,7 @@ from kb.errors import ContentError
 from kb.exchange import format_of, parse_yaml, read_records, write
 from kb.items import ITEM_TYPES, LiveContent, Ref, parse_ref, title
 from kb.models import KINDS, Revision
-from kb.payloads import FIELDS
+from kb.payloads import fields_of
 from kb.revisions import Change, history_line, render, search
 from kb.stats import stats
 from kb.validate import validate
@@ -37,20 +37,29 @@ class Result:
     code: int = 0
 
 
-def matches(ref: Ref, selectors: Iterable[str]) -> bool:
-    """Whether ``ref`` is one of ``selectors``: a type, an entity kind, a ref or a ref prefix."""
+def matches(ref: Ref, selectors: Iterable[str], lang: str | None = None) -> bool:
+    """Whether ``ref`` is one of ``selectors``: a type, an entity kind, a ref or a ref prefix.
+
+    A selector names an item in every language (``answer:ask_tests`` selects the English and
+    the Russian version) unless it ends in ``@LANG``; ``lang`` keeps only that language.
+    """
+    if lang is not None and ref.lang != lang:
+        return False
     selectors = list(selectors)
-    text = str(ref)
+    text = str(ref.base)
     for selector in selectors:
-        selector = f"entity:{selector}" if selector.split(":")[0] in KINDS else selector
-        if text == selector or text.startswith(selector + ":"):
+        body, at, only = selector.partition("@")
+        body = f"entity:{body}" if body.split(":")[0] in KINDS else body
+        if at and only != ref.lang:
+            continue
+        if text == body or text.startswith(body + ":"):
             return True
     return not selectors
 
 
 def check_selectors(selectors: Iterable[str]) -> None:
     for selector in selectors:
-        if selector.split(":")[0] not in (*ITEM_TYPES, *KINDS):
+        if selector.partition("@")[0].split(":")[0] not in (*ITEM_TYPES, *KINDS):
             raise ContentError(
                 f"{selector!r} selects nothing; start with one of {', '.join(ITEM_TYPES + KINDS)}"
             )
@@ -76,7 +85,9 @@ def cmd_list(args: argparse.Namespace, session: Session) -> Result:
     live = LiveContent(session).items()
     result = Result()
     for ref, status in overview.items.items():
-        if matches(ref, args.selectors) and (not args.status or status.state == args.status):
+        if matches(ref, args.selectors, args.lang) and (
+            not args.status or status.state == args.status
+        ):
             item = live.get(ref) or (revisions.payload(status.open) if status.open else None)
             result.lines.append(f"{str(ref):<45} {status.describe():<34} {title(ref, item)}")
     result.lines.append(f"{len(result.lines)} item(s)")
@@ -112,6 +123,7 @@ def cmd_search(args: argparse.Namespace, session: Session) -> Result:
         found.update(
             {ref: revisions.payload(r) for ref, r in revisions.open_revisions(session).items()}
         )
+    found = {ref: item for ref, item in found.items() if matches(ref, (), args.lang)}
     result = Result([f"{str(ref):<45} {hit[:80]}" for ref, hit in search(found, needle).items()])
     result.lines.append(f"{len(result.lines)} item(s) match {needle!r}")
     return result
@@ -153,7 +165,9 @@ def cmd_export(args: argparse.Namespace, session: Session) -> Result:
             {ref: revisions.payload(r) for ref, r in revisions.open_revisions(session).items()}
         )
     chosen = {
-        ref: items[ref] for ref in sorted(items, key=Ref.sort_key) if matches(ref, args.selectors)
+        ref: items[ref]
+        for ref in sorted(items, key=Ref.sort_key)
+        if matches(ref, args.selectors, args.lang)
     }
     fmt = args.format or (format_of(args.output) if args.output else "yaml")
     if args.output:
@@ -206,7 +220,7 @@ def edit_template(session: Session, ref: Ref) -> str:
     if item is None:  # a new item: every field, empty
         item = {
             f.name: [] if f.kind in ("synonyms", "links", "sources") else None
-            for f in FIELDS[ref.type]
+            for f in fields_of(ref)
         }
     return (
         f"# {ref} — editing {source}. Save and close to store a draft; "

@@ -46,6 +46,11 @@ INTENTS: dict[str, str] = {
     "out_of_scope": CONVERSATION,
     "request_human": CONVERSATION,
     "ask_capabilities": CONVERSATION,
+    # privacy (issue 17): answered by their own rules, also mid-assessment
+    "request_erasure": CONVERSATION,
+    "withdraw_consent": CONVERSATION,
+    # "in English please", «по-русски»: confirmed by its rule, also mid-assessment
+    "change_language": CONVERSATION,
     "affirm": YES_NO,
     "deny": YES_NO,
     "ask_pns_overview": ABOUT_PNS,
@@ -58,6 +63,12 @@ INTENTS: dict[str, str] = {
     "ask_cancer_link": ABOUT_TOPIC,
     "ask_prognosis": ABOUT_TOPIC,
     "ask_referral_centre": ABOUT_PNS,
+    # questions patients and relatives ask (issue 13)
+    "ask_heredity": ABOUT_PNS,
+    "ask_side_effects": ABOUT_TOPIC,
+    "ask_daily_life": ABOUT_TOPIC,
+    "ask_carer_support": ABOUT_PNS,
+    "ask_visit": ABOUT_PNS,
     "inform_condition": PERSONAL,
     "ask_should_see_doctor": PERSONAL,
     "report_emergency": EMERGENCY,
@@ -116,6 +127,7 @@ ENTITY_IDS: dict[str, tuple[str, ...]] = {
         "glyr",
         "gfap",
         "achr",
+        "vgkc",
     ),
     "syndrome": (
         "encephalomyelitis",

@@ -13,3 +13,12 @@ class ContentError(ValueError):
 
 class ReviewError(RuntimeError):
     """A review-workflow rule refused the action (e.g. an author publishing their own text)."""
+
+
+class MissingText(ContentError, LookupError):
+    """An item has no text in the language asked for.
+
+    Raised by the read path instead of silently answering in another language; the composer
+    turns it into the "answer.missing" phrase of the patient's language, and validation lists
+    every gap so it is fixed before it ships.
+    """

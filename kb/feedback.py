@@ -1,32 +1,33 @@
 """What patients tell staff without meaning to: feedback on answers, unanswered questions.
 
-Stored without sender ids; free text has e-mail addresses and phone-like numbers redacted
-before it is written, because patients sometimes type their contact details into a chat.
+Stored without sender ids; free text has identifiers (e-mail, phone, SNILS, OMS policy,
+passport, dates, self-introduced names: :mod:`kb.redaction`) redacted before it is written,
+because patients sometimes type their contact details into a chat. Each row carries the keyed
+hash of its conversation (:func:`kb.privacy.conversation_key`), never the id itself, so a
+patient's erasure request can find it and nothing else can link it to a person.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
 from kb.models import Feedback, UnansweredQuestion
+from kb.redaction import redact as redact_identifiers
 
 MAX_TEXT = 2000
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 UNANSWERED_REASONS = ("low_confidence", "no_answer", "unknown_entity")
 
 
 def redact_contacts(text: str) -> str:
-    """Replace e-mail addresses and phone numbers (also used on log messages)."""
-    return _PHONE.sub("[number]", _EMAIL.sub("[email]", text))
+    """Replace every identifier :mod:`kb.redaction` knows (kept name: older callers)."""
+    return redact_identifiers(text)
 
 
 def redact(text: str) -> str:
-    """Replace e-mail addresses and phone numbers; cap the length."""
-    return redact_contacts(text)[:MAX_TEXT]
+    """Replace identifiers; cap the length."""
+    return redact_identifiers(text)[:MAX_TEXT]
 
 
 def record_feedback(
@@ -35,8 +36,13 @@ def record_feedback(
     answer_ids: Iterable[int],
     entities: Iterable[tuple[str, str]],
     helpful: bool,
+    conversation_key: str | None = None,
+    lang: str | None = None,
 ) -> Feedback:
+    """Store one "Was this helpful?" answer; ``lang`` is the conversation's language."""
     row = Feedback(
+        conversation_key=conversation_key,
+        lang=lang,
         intent=intent[:64],
         answer_ids=",".join(str(i) for i in answer_ids)[:200],
         entities=",".join(f"{k}:{v}" for k, v in entities)[:300],
@@ -52,6 +58,8 @@ def record_unanswered(
     reason: str,
     intent: str | None = None,
     confidence: float | None = None,
+    conversation_key: str | None = None,
+    lang: str | None = None,
 ) -> UnansweredQuestion | None:
     """Store a question the bot could not answer; blank text is not worth keeping."""
     if reason not in UNANSWERED_REASONS:
@@ -60,7 +68,12 @@ def record_unanswered(
     if not clean:
         return None
     row = UnansweredQuestion(
-        text=clean, reason=reason, predicted_intent=intent, confidence=confidence
+        text=clean,
+        reason=reason,
+        predicted_intent=intent,
+        confidence=confidence,
+        conversation_key=conversation_key,
+        lang=lang,
     )
     session.add(row)
     return row

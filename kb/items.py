@@ -15,6 +15,14 @@ References (also accepted: ``<kind>:<key>`` for an entity)::
 
     source:<key>   entity:<kind>:<key>   answer:<intent>[:<kind>:<key>]
     phrase:<key>   centre                setting:<key>
+
+Languages. An entity, answer, phrase or the centre is written in every language of
+:data:`~kb.models.LANGS`, and each language version is an item of its own, drafted, reviewed,
+published and rolled back on its own: ``answer:ask_tests@ru``. A reference without ``@`` is the
+English version together with the language-neutral fields (risk group, links, sources, phone…),
+exactly as before languages existed, so existing references, files and history keep their
+meaning; ``@en`` is accepted as the same. A ``@ru`` item carries only the fields written in a
+language (:data:`TRANSLATED_FIELDS`) and needs its English item to exist.
 """
 
 from __future__ import annotations
@@ -29,14 +37,37 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb.contract import ANSWER_INTENTS
 from kb.errors import ContentError
-from kb.models import KINDS, Answer, Centre, Entity, EntityLink, Phrase, Setting, Source, Synonym
+from kb.models import (
+    BASE_LANG,
+    KINDS,
+    LANGS,
+    Answer,
+    AnswerText,
+    Centre,
+    CentreText,
+    Entity,
+    EntityLink,
+    EntityText,
+    Phrase,
+    PhraseText,
+    Setting,
+    Source,
+    Synonym,
+)
 
 #: Item types in dependency order: an item may refer only to types listed before it.
 ITEM_TYPES: tuple[str, ...] = ("source", "entity", "answer", "phrase", "centre", "setting")
 REF_FORMS = (
     "source:<key>, entity:<kind>:<key>, answer:<intent>[:<kind>:<key>], phrase:<key>, "
-    "centre, setting:<key>"
+    "centre, setting:<key>; add @ru for the Russian version of an entity, answer, phrase or centre"
 )
+#: The fields of each item type that are written in a language: what a ``@ru`` item holds.
+TRANSLATED_FIELDS: dict[str, tuple[str, ...]] = {
+    "entity": ("name", "description", "synonyms"),
+    "answer": ("text",),
+    "phrase": ("text",),
+    "centre": Centre.TEXT_FIELDS,
+}
 _ARITY: dict[str, tuple[int, ...]] = {
     "source": (1,),
     "entity": (2,),
@@ -55,14 +86,31 @@ class Ref:
 
     type: str
     parts: tuple[str, ...] = ()
+    lang: str = BASE_LANG
 
     def __str__(self) -> str:
-        return ":".join((self.type, *self.parts))
+        text = ":".join((self.type, *self.parts))
+        return text if self.lang == BASE_LANG else f"{text}@{self.lang}"
 
     @property
     def label(self) -> str:
-        """How load reports name the item: ``antibody yo``, ``answer ask_tests``, ``centre``."""
-        return " ".join(self.parts if self.type == "entity" else (self.type, *self.parts))
+        """How load reports name an item: ``antibody yo``, ``answer ask_tests (ru)``, ``centre``."""
+        label = " ".join(self.parts if self.type == "entity" else (self.type, *self.parts))
+        return label if self.lang == BASE_LANG else f"{label} ({self.lang})"
+
+    @property
+    def translated(self) -> bool:
+        """Whether this is a language version other than the base (English) item."""
+        return self.lang != BASE_LANG
+
+    @property
+    def base(self) -> Ref:
+        """The English item (with the language-neutral fields) this version belongs to."""
+        return Ref(self.type, self.parts)
+
+    def in_lang(self, lang: str) -> Ref:
+        """The ``lang`` version of this item (``lang`` must be one the item type has)."""
+        return Ref(self.type, self.parts, lang)
 
     @property
     def entity(self) -> tuple[str, str] | None:
@@ -73,8 +121,9 @@ class Ref:
             return self.parts[1], self.parts[2]
         return None
 
-    def sort_key(self) -> tuple[int, tuple[str, ...]]:
-        return ITEM_TYPES.index(self.type), self.parts
+    def sort_key(self) -> tuple[int, tuple[str, ...], int]:
+        # the English item before its translations: a translation needs its base to exist
+        return ITEM_TYPES.index(self.type), self.parts, LANGS.index(self.lang)
 
 
 def entity_ref(kind: str, key: str) -> Ref:
@@ -83,7 +132,11 @@ def entity_ref(kind: str, key: str) -> Ref:
 
 def parse_ref(text: str) -> Ref:
     """Parse a reference typed by staff or read from a file; unknown kinds and intents fail here."""
-    parts = tuple(str(text).strip().split(":"))
+    body, at, lang = str(text).strip().partition("@")
+    lang = lang.strip().lower() if at else BASE_LANG
+    if lang not in LANGS:
+        raise ContentError(f"{text!r}: unknown language {lang!r}; languages: {', '.join(LANGS)}")
+    parts = tuple(body.strip().split(":"))
     if parts[0] in KINDS:
         parts = ("entity", *parts)
     type_, rest = parts[0], parts[1:]
@@ -95,7 +148,12 @@ def parse_ref(text: str) -> Ref:
             f"{text!r}: {bad[0]!r} is not a valid id (lower-case letters, digits, _ . -; "
             f"at most 64 characters)"
         )
-    ref = Ref(type_, rest)
+    ref = Ref(type_, rest, lang)
+    if ref.translated and type_ not in TRANSLATED_FIELDS:
+        raise ContentError(
+            f"{text!r}: a {type_} is the same in every language (no @{lang} version); "
+            f"translated items: {', '.join(TRANSLATED_FIELDS)}"
+        )
     if ref.entity and ref.entity[0] not in KINDS:
         raise ContentError(
             f"{text!r}: {ref.entity[0]!r} is not an entity kind ({', '.join(KINDS)})"
@@ -128,16 +186,29 @@ def _keys(sources: Iterable[Source]) -> list[str]:
 
 
 def payload_of(ref: Ref, row: Any) -> dict[str, Any]:
-    """The payload of a live row (the seed loader's hash is taken over exactly this)."""
+    """The payload of a live row (the seed loader's hash is taken over exactly this).
+
+    ``row`` is the item's own row: the owner row (Entity, Answer…) for an English item, the
+    text row (EntityText, AnswerText…) for another language.
+    """
+    if ref.translated:
+        if ref.type == "entity":
+            return {
+                "name": row.name,
+                "description": row.description,
+                "synonyms": sorted(row.entity.synonyms_in(ref.lang)),
+            }
+        return {f: getattr(row, f) for f in TRANSLATED_FIELDS[ref.type]}
     if ref.type == "source":
         return {"short": row.short, "citation": row.citation, "url": row.url}
     if ref.type == "entity":
+        text = row.translation(BASE_LANG)
         return {
-            "name": row.name,
-            "description": row.description,
+            "name": text.name,
+            "description": text.description,
             "risk_group": row.risk_group,
             "target": row.target,
-            "synonyms": sorted(s.text for s in row.synonyms),
+            "synonyms": sorted(row.synonyms_in(BASE_LANG)),
             "related": [
                 [link.target_entity.kind, link.target_entity.key]
                 for link in sorted(row.links, key=lambda link: link.position)
@@ -145,10 +216,19 @@ def payload_of(ref: Ref, row: Any) -> dict[str, Any]:
             "sources": _keys(row.sources),
         }
     if ref.type in ("answer", "phrase"):
-        return {"text": row.text, "sources": _keys(row.sources)}
+        return {"text": row.translation(BASE_LANG).text, "sources": _keys(row.sources)}
     if ref.type == "centre":
-        return {**{f: getattr(row, f) for f in CENTRE_FIELDS}, "sources": _keys(row.sources)}
+        text = row.translation(BASE_LANG)
+        return {
+            **{f: getattr(text if f in Centre.TEXT_FIELDS else row, f) for f in CENTRE_FIELDS},
+            "sources": _keys(row.sources),
+        }
     return {"value": row.value}
+
+
+def _text_row(owner: Any, lang: str) -> Any:
+    """``owner``'s text row in ``lang``, or None."""
+    return next((t for t in owner.texts if t.lang == lang), None)
 
 
 # --------------------------------------------------------------------------- live tables
@@ -171,6 +251,7 @@ class LiveContent:
         if self._entities is None:
             rows = self.session.execute(
                 select(Entity).options(
+                    selectinload(Entity.texts),
                     selectinload(Entity.synonyms),
                     selectinload(Entity.links),
                     selectinload(Entity.sources),
@@ -182,21 +263,34 @@ class LiveContent:
     def rows(self) -> dict[Ref, Any]:
         """Every live item's row, in dependency order (a few queries, not one per item)."""
         found: dict[Ref, Any] = {Ref("source", (k,)): row for k, row in self.sources().items()}
-        found.update({entity_ref(*k): row for k, row in self.entities().items()})
+
+        def add(ref: Ref, row: Any) -> None:
+            found[ref] = row
+            for text in row.texts:
+                if text.lang != BASE_LANG:
+                    found[ref.in_lang(text.lang)] = text
+
+        for k, row in self.entities().items():
+            add(entity_ref(*k), row)
         answers = self.session.execute(
-            select(Answer).options(selectinload(Answer.sources), selectinload(Answer.entity))
+            select(Answer).options(
+                selectinload(Answer.sources),
+                selectinload(Answer.entity),
+                selectinload(Answer.texts),
+            )
         ).scalars()
         for a in answers:
-            found[
-                Ref("answer", (a.intent, a.entity.kind, a.entity.key) if a.entity else (a.intent,))
-            ] = a
+            add(
+                Ref("answer", (a.intent, a.entity.kind, a.entity.key) if a.entity else (a.intent,)),
+                a,
+            )
         for p in self.session.execute(
-            select(Phrase).options(selectinload(Phrase.sources))
+            select(Phrase).options(selectinload(Phrase.sources), selectinload(Phrase.texts))
         ).scalars():
-            found[Ref("phrase", (p.key,))] = p
+            add(Ref("phrase", (p.key,)), p)
         centre = self._centre()
         if centre is not None:
-            found[Ref("centre")] = centre
+            add(Ref("centre"), centre)
         for s in self.session.execute(select(Setting)).scalars():
             found[Ref("setting", (s.key,))] = s
         return {ref: found[ref] for ref in sorted_refs(found)}
@@ -206,7 +300,13 @@ class LiveContent:
         return {ref: payload_of(ref, row) for ref, row in self.rows().items()}
 
     def row(self, ref: Ref) -> Any:
-        """The live row of ``ref``, or None if the item has never been published."""
+        """The live row of ``ref``, or None if the item has never been published.
+
+        For another language than English that is the item's text row (see :func:`payload_of`).
+        """
+        if ref.translated:
+            owner = self.row(ref.base)
+            return None if owner is None else _text_row(owner, ref.lang)
         if ref.type == "source":
             return self.sources().get(ref.parts[0])
         if ref.type == "entity":
@@ -220,10 +320,12 @@ class LiveContent:
                 query = query.where(Answer.entity_id == entity.id)
             else:
                 query = query.where(Answer.entity_id.is_(None))
-            return self.session.execute(query).scalar_one_or_none()
+            return self.session.execute(
+                query.options(selectinload(Answer.texts))
+            ).scalar_one_or_none()
         if ref.type == "phrase":
             return self.session.execute(
-                select(Phrase).where(Phrase.key == ref.parts[0])
+                select(Phrase).where(Phrase.key == ref.parts[0]).options(selectinload(Phrase.texts))
             ).scalar_one_or_none()
         if ref.type == "centre":
             return self._centre()
@@ -236,7 +338,9 @@ class LiveContent:
     def _centre(self) -> Centre | None:
         return (
             self.session.execute(
-                select(Centre).options(selectinload(Centre.sources)).order_by(Centre.id)
+                select(Centre)
+                .options(selectinload(Centre.sources), selectinload(Centre.texts))
+                .order_by(Centre.id)
             )
             .scalars()
             .first()
@@ -253,22 +357,48 @@ class LiveContent:
         """
         ordered = sorted_refs(items)
         for ref in ordered:
-            if ref.type == "entity" and ref.entity not in self.entities():
+            if ref.type == "entity" and not ref.translated and ref.entity not in self.entities():
                 kind, key = ref.entity  # type: ignore[misc]
-                row = Entity(
-                    kind=kind,
-                    key=key,
-                    name=items[ref]["name"],
-                    description=items[ref]["description"],
-                )
+                row = Entity(kind=kind, key=key)
                 self.session.add(row)
                 self.entities()[(kind, key)] = row
         self.session.flush()
         written: dict[Ref, Any] = {}
         for ref in ordered:
-            written[ref] = getattr(self, f"_write_{ref.type}")(ref, self.row(ref), items[ref])
+            if ref.translated:
+                written[ref] = self._write_translation(ref, items[ref])
+            else:
+                written[ref] = getattr(self, f"_write_{ref.type}")(ref, self.row(ref), items[ref])
         self.session.flush()
         return written
+
+    def _set_text(self, owner: Any, lang: str, fields: Mapping[str, Any]) -> Any:
+        """Create or update ``owner``'s ``lang`` text row with ``fields``."""
+        row = _text_row(owner, lang)
+        if row is None:
+            row = _TEXT_MODELS[type(owner)](lang=lang)
+            owner.texts.append(row)
+        for name, value in fields.items():
+            setattr(row, name, value)
+        return row
+
+    def _set_synonyms(self, entity: Entity, lang: str, texts: Iterable[str]) -> None:
+        """Replace the ``lang`` synonyms of ``entity`` (the other languages' stay)."""
+        # delete first: the unit of work inserts before it deletes, which would trip the
+        # unique constraint when a synonym is rewritten
+        for synonym in [s for s in entity.synonyms if s.lang == lang]:
+            entity.synonyms.remove(synonym)
+        self.session.flush()
+        entity.synonyms.extend(Synonym(lang=lang, text=t) for t in texts)
+
+    def _write_translation(self, ref: Ref, p: Mapping[str, Any]) -> Any:
+        owner = self.row(ref.base)
+        if owner is None:
+            raise ContentError(f"{ref}: {ref.base} (the English item) is not published")
+        fields = {f: p[f] for f in TRANSLATED_FIELDS[ref.type] if f != "synonyms"}
+        if ref.type == "entity":
+            self._set_synonyms(owner, ref.lang, p["synonyms"])
+        return self._set_text(owner, ref.lang, fields)
 
     def _source_rows(self, ref: Ref, keys: Iterable[str]) -> list[Source]:
         missing = [k for k in keys if k not in self.sources()]
@@ -291,15 +421,13 @@ class LiveContent:
         return row
 
     def _write_entity(self, ref: Ref, row: Entity, p: Mapping[str, Any]) -> Entity:
-        row.name, row.description = p["name"], p["description"]
+        self._set_text(row, BASE_LANG, {"name": p["name"], "description": p["description"]})
         row.risk_group, row.target = p["risk_group"], p["target"]
         links = [self._entity_row(ref, kind, key) for kind, key in p["related"]]
-        # delete old synonyms/links first: the unit of work inserts before it deletes, which
-        # would trip the unique constraints when a row is rewritten
-        row.synonyms.clear()
+        # delete old links first: the unit of work inserts before it deletes, which would
+        # trip the unique constraints when a row is rewritten
         row.links.clear()
-        self.session.flush()
-        row.synonyms = [Synonym(text=s) for s in p["synonyms"]]
+        self._set_synonyms(row, BASE_LANG, p["synonyms"])
         row.links = [EntityLink(target_entity=target, position=n) for n, target in enumerate(links)]
         row.sources = self._source_rows(ref, p["sources"])
         return row
@@ -309,22 +437,26 @@ class LiveContent:
             entity = self._entity_row(ref, *ref.entity) if ref.entity else None
             row = Answer(intent=ref.parts[0], entity=entity)
             self.session.add(row)
-        row.text, row.sources = p["text"], self._source_rows(ref, p["sources"])
+        self._set_text(row, BASE_LANG, {"text": p["text"]})
+        row.sources = self._source_rows(ref, p["sources"])
         return row
 
     def _write_phrase(self, ref: Ref, row: Phrase | None, p: Mapping[str, Any]) -> Phrase:
         if row is None:
             row = Phrase(key=ref.parts[0])
             self.session.add(row)
-        row.text, row.sources = p["text"], self._source_rows(ref, p["sources"])
+        self._set_text(row, BASE_LANG, {"text": p["text"]})
+        row.sources = self._source_rows(ref, p["sources"])
         return row
 
     def _write_centre(self, ref: Ref, row: Centre | None, p: Mapping[str, Any]) -> Centre:
         if row is None:
             row = Centre()
             self.session.add(row)
+        self._set_text(row, BASE_LANG, {f: p[f] for f in Centre.TEXT_FIELDS})
         for f in CENTRE_FIELDS:
-            setattr(row, f, p[f])
+            if f not in Centre.TEXT_FIELDS:
+                setattr(row, f, p[f])
         row.sources = self._source_rows(ref, p["sources"])
         return row
 
@@ -334,3 +466,11 @@ class LiveContent:
             self.session.add(row)
         row.value = p["value"]
         return row
+
+
+_TEXT_MODELS: dict[type, type] = {
+    Entity: EntityText,
+    Answer: AnswerText,
+    Phrase: PhraseText,
+    Centre: CentreText,
+}

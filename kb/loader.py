@@ -8,6 +8,11 @@ and item, before anything is written.
 Seed content is reviewed in the repository before it ships, so it loads as published: every
 item the loader writes gets a version by ``seed`` in the history (:mod:`kb.review`), and
 items that have no history yet get a baseline version.
+
+Languages: the English files (``content/*.yml``, ``content/entities/*.yml``) hold every item
+with its language-neutral fields; each other language has an overlay tree with the same file
+names (``content/ru/...``) that holds only the fields written in a language, keyed exactly like
+the English. Each overlay entry becomes the ``@ru`` item of its English item (:mod:`kb.items`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlalchemy.orm import Session
 from kb import revisions
 from kb.errors import ContentError
 from kb.items import LiveContent, Ref, parse_ref, payload_of, sorted_refs
-from kb.models import KINDS
+from kb.models import BASE_LANG, KINDS, LANGS
 from kb.payloads import check_synonym_clashes, known_in, normalise
 from kb.revisions import Change, payload_hash
 
@@ -54,8 +59,14 @@ class Content:
 
     items: dict[Ref, dict[str, Any]] = field(default_factory=dict)
 
-    def _of(self, item_type: str) -> Iterator[tuple[Ref, dict[str, Any]]]:
-        return ((ref, p) for ref, p in self.items.items() if ref.type == item_type)
+    def _of(self, item_type: str, lang: str = BASE_LANG) -> Iterator[tuple[Ref, dict[str, Any]]]:
+        return (
+            (ref, p) for ref, p in self.items.items() if ref.type == item_type and ref.lang == lang
+        )
+
+    def translations(self, lang: str) -> dict[Ref, dict[str, Any]]:
+        """The ``lang`` versions of the items (``answer:ask_tests@ru`` …)."""
+        return {ref: p for ref, p in self.items.items() if ref.translated and ref.lang == lang}
 
     @property
     def sources(self) -> dict[str, dict[str, Any]]:
@@ -107,7 +118,9 @@ class _Records:
         self.raw[ref] = (where, dict(raw))
 
 
-def _entity_records(records: _Records, filename: str, kind: str, item: Mapping[str, Any]) -> None:
+def _entity_records(
+    records: _Records, filename: str, kind: str, item: Mapping[str, Any], at: str = ""
+) -> None:
     key = item.get("id")
     where = f"{filename}: {key!r}"
     if not key:
@@ -118,48 +131,72 @@ def _entity_records(records: _Records, filename: str, kind: str, item: Mapping[s
         raw["related"] = [
             f"{rel_kind}:{rel_key}" for rel_kind, keys in related.items() for rel_key in keys or []
         ]
-    records.add(f"entity:{kind}:{key}", where, raw)
+    records.add(f"entity:{kind}:{key}{at}", where, raw)
     for answer in item.get("answers") or []:
         intent = answer.get("intent")
         records.add(
-            f"answer:{intent}:{kind}:{key}",
+            f"answer:{intent}:{kind}:{key}{at}",
             f"{where}: answer {intent!r}",
             {k: v for k, v in answer.items() if k != "intent"},
         )
 
 
-def read_content(content_dir: Path = CONTENT_DIR) -> Content:
-    """Parse and validate every seed file; raise :class:`ContentError` on the first problem."""
-    records = _Records()
-    for item in (_yaml(content_dir / "sources.yml") or {}).get("sources", []):
-        key = item.get("key")
-        where = f"sources.yml: {key!r}"
-        if not key:
-            raise ContentError(f"{where}: missing or duplicate key")
-        records.add(f"source:{key}", where, {k: v for k, v in item.items() if k != "key"})
+def _read_tree(records: _Records, content_dir: Path, lang: str) -> None:
+    """The items of one language's tree: the English files, or a language's overlay."""
+    at, prefix = ("", "") if lang == BASE_LANG else (f"@{lang}", f"{lang}/")
+    if lang == BASE_LANG:
+        for item in (_yaml(content_dir / "sources.yml") or {}).get("sources", []):
+            key = item.get("key")
+            where = f"sources.yml: {key!r}"
+            if not key:
+                raise ContentError(f"{where}: missing or duplicate key")
+            records.add(f"source:{key}", where, {k: v for k, v in item.items() if k != "key"})
     for path in sorted((content_dir / "entities").glob("*.yml")):
         data = _yaml(path) or {}
         kind = data.get("kind")
+        name = f"{prefix}entities/{path.name}"
         if kind not in KINDS:
-            raise ContentError(f"entities/{path.name}: kind {kind!r} is not one of {KINDS}")
+            raise ContentError(f"{name}: kind {kind!r} is not one of {KINDS}")
         for item in data.get("items", []):
-            _entity_records(records, f"entities/{path.name}", kind, item)
-    for item in (_yaml(content_dir / "answers.yml") or {}).get("answers", []):
-        intent = item.get("intent")
+            _entity_records(records, name, kind, item, at)
+    answers_file = content_dir / "answers.yml"
+    answers = (_yaml(answers_file) or {}).get("answers", []) if answers_file.exists() else []
+    for item in answers:
+        intent, entity = item.get("intent"), item.get("entity")
         records.add(
-            f"answer:{intent}",
-            f"answers.yml: answer {intent!r}",
-            {k: v for k, v in item.items() if k != "intent"},
+            f"answer:{intent}{':' + str(entity) if entity else ''}{at}",
+            f"{prefix}answers.yml: answer {intent!r}",
+            {k: v for k, v in item.items() if k not in ("intent", "entity")},
         )
     phrases_file = content_dir / "phrases.yml"
     phrases = (_yaml(phrases_file) or {}).get("phrases", {}) if phrases_file.exists() else {}
     for key, item in phrases.items():
-        records.add(f"phrase:{key}", f"phrases.yml: {key!r}", item or {})
-    centre_data = _yaml(content_dir / "centre.yml") or {}
+        records.add(f"phrase:{key}{at}", f"{prefix}phrases.yml: {key!r}", item or {})
+    centre_file = content_dir / "centre.yml"
+    centre_data = (_yaml(centre_file) or {}) if centre_file.exists() else {}
     if centre_data.get("centre"):
-        records.add("centre", "centre.yml", centre_data["centre"])
-    for key, value in (centre_data.get("settings") or {}).items():
+        records.add(f"centre{at}", f"{prefix}centre.yml", centre_data["centre"])
+    settings = centre_data.get("settings") or {}
+    if settings and lang != BASE_LANG:
+        raise ContentError(
+            f"{prefix}centre.yml: settings are the same in every language; keep them in centre.yml"
+        )
+    for key, value in settings.items():
         records.add(f"setting:{key}", f"centre.yml: setting {key!r}", {"value": value})
+
+
+def read_content(content_dir: Path = CONTENT_DIR) -> Content:
+    """Parse and validate every seed file; raise :class:`ContentError` on the first problem.
+
+    Reading succeeds with a language missing for some items (that is a gap for
+    :func:`kb.languages.language_gaps` and ``python -m kb check`` to report), never with an
+    overlay entry that has no English item or carries a language-neutral field.
+    """
+    records = _Records()
+    _read_tree(records, content_dir, BASE_LANG)
+    for lang in LANGS:
+        if lang != BASE_LANG and (content_dir / lang).is_dir():
+            _read_tree(records, content_dir / lang, lang)
 
     known = known_in(records.raw)
     content = Content()

@@ -14,11 +14,20 @@ content: their tables are declared in :mod:`kb.staff` (on the same ``Base``).
 Rows loaded from the seed YAML keep ``seed_hash``: the hash of the seed payload last written
 into them. If the row's current payload no longer hashes to it, staff edited the row, and the
 seed loader leaves it alone unless forced (see :mod:`kb.loader`).
+
+Languages. Every text a patient reads exists once per language (:data:`LANGS`): entity names
+and descriptions, answers, phrases and the centre's text fields live in ``*_text`` tables, one
+row per owner and language; synonyms carry their language. What does not depend on the
+language — kinds, keys, risk groups, targets, links, sources, contact numbers and addresses on
+the web, settings — stays single in the owner's table. A language missing for an item is a
+content gap (``python -m kb validate`` reports it); reading it raises :class:`MissingText`
+instead of quietly showing another language (see :meth:`kb.answers.Composer.compose`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -35,7 +44,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from kb.errors import MissingText
+
 Base = declarative_base()
+
+#: Languages of patient-facing text; the first is the language of the original seed files,
+#: so references without ``@lang`` (``answer:ask_tests``) keep meaning English.
+LANGS: tuple[str, ...] = ("en", "ru")
+BASE_LANG = "en"
 
 #: Entity kinds of the contract (docs/architecture.md), in the order answers list them.
 KINDS: tuple[str, ...] = ("antibody", "syndrome", "symptom", "cancer", "test", "treatment")
@@ -58,6 +74,14 @@ REVISION_ACTIONS: tuple[str, ...] = ("edit", "import", "rollback", "seed", "base
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _translation(owner: Any, lang: str) -> Any:
+    """The ``lang`` text row of ``owner`` (loaded ``texts``), or :class:`MissingText`."""
+    for row in owner.texts:
+        if row.lang == lang:
+            return row
+    raise MissingText(f"{owner!r} has no {lang!r} text")
 
 
 entity_source = Table(
@@ -112,15 +136,22 @@ class Entity(Base):
     id = Column(Integer, primary_key=True)
     kind = Column(String(16), nullable=False, index=True)
     key = Column(String(64), nullable=False)
-    name = Column(String(200), nullable=False)
-    description = Column(Text, nullable=False)
     risk_group = Column(String(16))  # antibodies: high | intermediate | lower | unclassified
     target = Column(String(16))  # antibodies: intracellular | cell_surface
     seed_hash = Column(String(64))
     updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
 
+    texts = relationship(
+        "EntityText",
+        back_populates="entity",
+        cascade="all, delete-orphan",
+        order_by="EntityText.lang",
+    )
     synonyms = relationship(
-        "Synonym", back_populates="entity", cascade="all, delete-orphan", order_by="Synonym.text"
+        "Synonym",
+        back_populates="entity",
+        cascade="all, delete-orphan",
+        order_by="(Synonym.lang, Synonym.text)",
     )
     sources = relationship(Source, secondary=entity_source, order_by=Source.key)
     links = relationship(
@@ -134,15 +165,49 @@ class Entity(Base):
         """Linked entities of one kind, in the order the seed content listed them."""
         return [link.target_entity for link in self.links if link.target_entity.kind == kind]
 
+    def translation(self, lang: str) -> EntityText:
+        """Name and description in ``lang``; :class:`MissingText` if there are none."""
+        return _translation(self, lang)
+
+    def synonyms_in(self, lang: str) -> list[str]:
+        return [s.text for s in self.synonyms if s.lang == lang]
+
+    def __repr__(self) -> str:
+        return f"entity {self.kind}:{self.key}"
+
+
+class EntityText(Base):
+    """An entity's name and description in one language."""
+
+    __tablename__ = "entity_text"
+    __table_args__ = (UniqueConstraint("entity_id", "lang", name="uq_entity_text_lang"),)
+
+    id = Column(Integer, primary_key=True)
+    entity_id = Column(ForeignKey("entity.id", ondelete="CASCADE"), nullable=False)
+    lang = Column(String(8), nullable=False)
+    name = Column(String(200), nullable=False)
+    description = Column(Text, nullable=False)
+    #: hash of the seed payload of the item ``entity:KIND:KEY@LANG`` (not used for English,
+    #: whose item is the entity itself: its hash is ``Entity.seed_hash``)
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    entity = relationship(Entity, back_populates="texts")
+
 
 class Synonym(Base):
     """A surface form (lay word, abbreviation, lab-report spelling) of an entity."""
 
     __tablename__ = "synonym"
-    __table_args__ = (UniqueConstraint("entity_id", "text", name="uq_synonym_entity_text"),)
+    __table_args__ = (
+        UniqueConstraint("entity_id", "lang", "text", name="uq_synonym_entity_lang_text"),
+    )
 
     id = Column(Integer, primary_key=True)
     entity_id = Column(ForeignKey("entity.id", ondelete="CASCADE"), nullable=False, index=True)
+    #: the language whose recogniser looks for this form (a lab-report spelling such as
+    #: "anti-Hu" may be listed in both)
+    lang = Column(String(8), nullable=False, server_default=BASE_LANG)
     text = Column(String(200), nullable=False)
 
     entity = relationship(Entity, back_populates="synonyms")
@@ -172,12 +237,40 @@ class Answer(Base):
     id = Column(Integer, primary_key=True)
     intent = Column(String(64), nullable=False, index=True)
     entity_id = Column(ForeignKey("entity.id", ondelete="CASCADE"))
-    text = Column(Text, nullable=False)
     seed_hash = Column(String(64))
     updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
 
     entity: Entity | None = relationship(Entity)
     sources = relationship(Source, secondary=answer_source, order_by=Source.key)
+    texts = relationship(
+        "AnswerText",
+        back_populates="answer",
+        cascade="all, delete-orphan",
+        order_by="AnswerText.lang",
+    )
+
+    def translation(self, lang: str) -> AnswerText:
+        return _translation(self, lang)
+
+    def __repr__(self) -> str:
+        about = f":{self.entity.kind}:{self.entity.key}" if self.entity is not None else ""
+        return f"answer {self.intent}{about}"
+
+
+class AnswerText(Base):
+    """An answer's text in one language."""
+
+    __tablename__ = "answer_text"
+    __table_args__ = (UniqueConstraint("answer_id", "lang", name="uq_answer_text_lang"),)
+
+    id = Column(Integer, primary_key=True)
+    answer_id = Column(ForeignKey("answer.id", ondelete="CASCADE"), nullable=False)
+    lang = Column(String(8), nullable=False)
+    text = Column(Text, nullable=False)
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    answer = relationship(Answer, back_populates="texts")
 
 
 class Phrase(Base):
@@ -190,11 +283,38 @@ class Phrase(Base):
 
     id = Column(Integer, primary_key=True)
     key = Column(String(64), unique=True, nullable=False)
-    text = Column(Text, nullable=False)
     seed_hash = Column(String(64))
     updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
 
     sources = relationship(Source, secondary=phrase_source, order_by=Source.key)
+    texts = relationship(
+        "PhraseText",
+        back_populates="phrase",
+        cascade="all, delete-orphan",
+        order_by="PhraseText.lang",
+    )
+
+    def translation(self, lang: str) -> PhraseText:
+        return _translation(self, lang)
+
+    def __repr__(self) -> str:
+        return f"phrase {self.key}"
+
+
+class PhraseText(Base):
+    """A phrase's text in one language (same {placeholders} in every language)."""
+
+    __tablename__ = "phrase_text"
+    __table_args__ = (UniqueConstraint("phrase_id", "lang", name="uq_phrase_text_lang"),)
+
+    id = Column(Integer, primary_key=True)
+    phrase_id = Column(ForeignKey("phrase.id", ondelete="CASCADE"), nullable=False)
+    lang = Column(String(8), nullable=False)
+    text = Column(Text, nullable=False)
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    phrase = relationship(Phrase, back_populates="texts")
 
 
 class Centre(Base):
@@ -203,21 +323,55 @@ class Centre(Base):
     __tablename__ = "centre"
 
     id = Column(Integer, primary_key=True)
-    name = Column(String(200), nullable=False)
-    organisation = Column(String(300))
-    description = Column(Text)
     phone = Column(String(100))
     email = Column(String(200))
-    address = Column(Text)
     website = Column(String(500))
-    hours = Column(String(300))
     seed_hash = Column(String(64))
     updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
 
     sources = relationship(Source, secondary=centre_source, order_by=Source.key)
+    texts = relationship(
+        "CentreText",
+        back_populates="centre",
+        cascade="all, delete-orphan",
+        order_by="CentreText.lang",
+    )
 
     #: Contact fields in the order a reply lists them.
     CONTACT_FIELDS: tuple[str, ...] = ("phone", "email", "address", "website", "hours")
+    #: Fields written in a language (in :class:`CentreText`); the others are the same in all.
+    TEXT_FIELDS: tuple[str, ...] = ("name", "organisation", "description", "address", "hours")
+
+    def translation(self, lang: str) -> CentreText:
+        return _translation(self, lang)
+
+    def contact(self, field: str, lang: str) -> str | None:
+        """A contact field's value in ``lang`` (address and hours are text, the rest are not)."""
+        owner = self.translation(lang) if field in self.TEXT_FIELDS else self
+        return getattr(owner, field)
+
+    def __repr__(self) -> str:
+        return "centre"
+
+
+class CentreText(Base):
+    """The centre's text fields in one language."""
+
+    __tablename__ = "centre_text"
+    __table_args__ = (UniqueConstraint("centre_id", "lang", name="uq_centre_text_lang"),)
+
+    id = Column(Integer, primary_key=True)
+    centre_id = Column(ForeignKey("centre.id", ondelete="CASCADE"), nullable=False)
+    lang = Column(String(8), nullable=False)
+    name = Column(String(200), nullable=False)
+    organisation = Column(String(300))
+    description = Column(Text)
+    address = Column(Text)
+    hours = Column(String(300))
+    seed_hash = Column(String(64))
+    updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    centre = relationship(Centre, back_populates="texts")
 
 
 class Setting(Base):
@@ -231,33 +385,72 @@ class Setting(Base):
     updated_at = Column(DateTime(timezone=True), default=_now, onupdate=_now)
 
 
+#: Keyed hash of a conversation id (:func:`kb.privacy.conversation_key`): hex HMAC-SHA256.
+CONVERSATION_KEY_LENGTH = 64
+
+
 class Feedback(Base):
-    """A patient's "Was this helpful?" answer about one bot reply (no personal data)."""
+    """A patient's "Was this helpful?" answer about one bot reply (no personal data).
+
+    ``conversation_key`` links it to its conversation for erasure, without naming anyone.
+    """
 
     __tablename__ = "feedback"
 
     id = Column(Integer, primary_key=True)
     created_at = Column(DateTime(timezone=True), default=_now, nullable=False, index=True)
+    conversation_key = Column(String(CONVERSATION_KEY_LENGTH), index=True)
     intent = Column(String(64), nullable=False)
     answer_ids = Column(String(200), nullable=False, default="")  # comma-separated Answer ids
     entities = Column(String(300), nullable=False, default="")  # "kind:id" pairs, comma-separated
     helpful = Column(Integer, nullable=False)  # 1 helpful, 0 not helpful
+    lang = Column(String(8))  # the conversation's language (None: recorded before languages)
 
 
 class UnansweredQuestion(Base):
     """A message the bot could not answer well, kept so staff know what to write next.
 
-    The text is stored with e-mail addresses and phone numbers redacted; no sender id.
+    The text is stored with identifiers redacted (:mod:`kb.redaction`); no sender id, only
+    the keyed hash of the conversation, so an erasure request can remove it.
     """
 
     __tablename__ = "unanswered_question"
 
     id = Column(Integer, primary_key=True)
     created_at = Column(DateTime(timezone=True), default=_now, nullable=False, index=True)
+    conversation_key = Column(String(CONVERSATION_KEY_LENGTH), index=True)
     text = Column(Text, nullable=False)
     reason = Column(String(32), nullable=False)  # low_confidence | no_answer | unknown_entity
     predicted_intent = Column(String(64))
     confidence = Column(Float)
+    lang = Column(String(8))  # the conversation's language (None: recorded before languages)
+
+
+#: What a conversation's consent record says (:mod:`kb.privacy`).
+CONSENT_STATUSES: tuple[str, ...] = ("given", "declined", "withdrawn", "erased")
+
+
+class Consent(Base):
+    """Consent to process a conversation's assessment answers, one row per conversation.
+
+    Holds no patient text and no channel id: the conversation's keyed hash, what was decided,
+    when, and under which notice version (152-FZ and the GDPR ask the operator to prove
+    consent). When the conversation is erased only the fact of erasure and its time remain.
+    """
+
+    __tablename__ = "consent"
+
+    id = Column(Integer, primary_key=True)
+    conversation_key = Column(String(CONVERSATION_KEY_LENGTH), unique=True, nullable=False)
+    status = Column(String(16), nullable=False)  # CONSENT_STATUSES
+    notice_version = Column(String(32))
+    #: when the patient agreed (kept after a withdrawal: it was given until then)
+    given_at = Column(DateTime(timezone=True))
+    withdrawn_at = Column(DateTime(timezone=True))
+    erased_at = Column(DateTime(timezone=True))
+    created_at = Column(DateTime(timezone=True), default=_now, nullable=False)
+    #: the last decision's time, set by kb.privacy (retention counts from it)
+    updated_at = Column(DateTime(timezone=True), default=_now, nullable=False)
 
 
 class Revision(Base):

@@ -8,6 +8,9 @@ anything is written.
 Fields arrive in *record* form — what a person writes in a file: ``related`` is a list of
 ``kind:key`` strings. Payloads (:mod:`kb.items`) keep links as ``[kind, key]`` pairs, the
 form the seed loader hashes; :func:`to_record` converts back.
+
+A language version other than English (``answer:ask_tests@ru``) has only the fields written in
+a language (:func:`fields_of`); it is checked by the same rules.
 """
 
 from __future__ import annotations
@@ -19,15 +22,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.errors import ContentError
-from kb.items import Ref, entity_ref
+from kb.items import TRANSLATED_FIELDS, Ref, entity_ref
 from kb.models import (
     KINDS,
     RISK_GROUPS,
     TARGETS,
     Answer,
+    AnswerText,
     Centre,
+    CentreText,
     Entity,
+    EntityText,
     Phrase,
+    PhraseText,
     Setting,
     Source,
     Synonym,
@@ -36,9 +43,29 @@ from kb.models import (
 #: Longest text a patient should have to read in one piece (any Text column).
 MAX_TEXT = 4000
 #: Placeholders kb.answers and the actions fill into phrases; any other breaks an answer.
-PHRASE_PLACEHOLDERS: frozenset[str] = frozenset({"name", "items", "contacts", "number", "centre"})
+PHRASE_PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "name",
+        "items",
+        "contacts",
+        "number",
+        "centre",
+        "emergency_number",
+        "ambulance_number",
+        "operator",
+        "contact",
+        "days",
+        "version",
+    }
+)
+#: Placeholders any patient text (entity descriptions, answers) may use: the emergency numbers
+#: come from the KB settings, so no text hard-codes a number that staff may need to change.
+TEXT_PLACEHOLDERS: frozenset[str] = frozenset({"emergency_number", "ambulance_number"})
 
 Known = Callable[[Ref], bool]
+#: Settings that may stay empty until staff fill them in (the personal-data operator's name
+#: and contact, shown in the privacy notice): everything else must have a value.
+OPTIONAL_SETTINGS: frozenset[str] = frozenset({"privacy_operator_name", "privacy_operator_contact"})
 
 
 @dataclass(frozen=True)
@@ -76,13 +103,19 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
     "setting": (Field("value", required=True),),
 }
-_MODELS: dict[str, Any] = {
-    "source": Source,
-    "entity": Entity,
-    "answer": Answer,
-    "phrase": Phrase,
-    "centre": Centre,
-    "setting": Setting,
+#: Fields of the other-language versions: the translated fields, same rules as in English.
+TRANSLATION_FIELDS: dict[str, tuple[Field, ...]] = {
+    item_type: tuple(f for f in FIELDS[item_type] if f.name in names)
+    for item_type, names in TRANSLATED_FIELDS.items()
+}
+#: The tables whose columns bound each type's fields (text tables hold the texts).
+_MODELS: dict[str, tuple[Any, ...]] = {
+    "source": (Source,),
+    "entity": (Entity, EntityText),
+    "answer": (Answer, AnswerText),
+    "phrase": (Phrase, PhraseText),
+    "centre": (Centre, CentreText),
+    "setting": (Setting,),
 }
 #: Every field name of any type, in the column order of CSV exports.
 ALL_FIELDS: tuple[str, ...] = tuple(
@@ -94,9 +127,16 @@ def limit(item_type: str, field_name: str) -> int:
     """The longest value a field may hold: its column's length, or :data:`MAX_TEXT`."""
     if field_name == "synonyms":
         return Synonym.__table__.c.text.type.length
-    column = _MODELS[item_type].__table__.c.get(field_name)
-    length = getattr(column.type, "length", None) if column is not None else None
-    return length or MAX_TEXT
+    for model in _MODELS[item_type]:
+        column = model.__table__.c.get(field_name)
+        if column is not None:
+            return getattr(column.type, "length", None) or MAX_TEXT
+    return MAX_TEXT
+
+
+def fields_of(ref: Ref) -> tuple[Field, ...]:
+    """The fields an item holds: all of its type's, or the translated ones for ``@ru``."""
+    return TRANSLATION_FIELDS[ref.type] if ref.translated else FIELDS[ref.type]
 
 
 def synonym_form(text: str) -> str:
@@ -106,31 +146,52 @@ def synonym_form(text: str) -> str:
 
 def normalise(ref: Ref, raw: Mapping[str, Any], where: str, known: Known) -> dict[str, Any]:
     """The payload of ``ref`` from record-form ``raw``; :class:`ContentError` names ``where``."""
-    fields = FIELDS[ref.type]
+    fields = fields_of(ref)
     unknown = sorted(set(raw) - {f.name for f in fields})
     if unknown:
+        what = f"the {ref.lang} version of a {ref.type}" if ref.translated else f"a {ref.type}"
         raise ContentError(
-            f"{where}: unknown field(s) {unknown}; a {ref.type} has "
-            f"{', '.join(f.name for f in fields)}"
+            f"{where}: unknown field(s) {unknown}; {what} has {', '.join(f.name for f in fields)}"
         )
+    if ref.translated and not known(ref.base):
+        raise ContentError(f"{where}: {ref.base} (the English item) is not in the content")
     if ref.entity and ref.type == "answer" and not known(entity_ref(*ref.entity)):
         raise ContentError(f"{where}: {ref.entity[0]} {ref.entity[1]!r} is not in the content")
     payload = {f.name: _VALUE[f.kind](ref, f, raw.get(f.name), where, known) for f in fields}
+    if ref.translated:
+        return _check_texts(ref, payload, where)
     if (
         ref.type == "entity"
         and ref.parts[0] != "antibody"
         and (payload["risk_group"] or payload["target"])
     ):
         raise ContentError(f"{where}: only antibodies have a risk_group or target")
+    return _check_texts(ref, payload, where)
+
+
+def _check_texts(ref: Ref, payload: dict[str, Any], where: str) -> dict[str, Any]:
+    """Placeholders: a phrase may use the composer's; entity and answer texts (every language)
+    only the emergency numbers, so no text hard-codes a number staff may need to change."""
     if ref.type == "phrase":
         _check_placeholders(payload["text"], where)
+    elif ref.type in ("entity", "answer"):
+        field = "description" if ref.type == "entity" else "text"
+        _check_placeholders(payload[field], where, TEXT_PLACEHOLDERS, field)
     return payload
+
+
+def placeholders(text: str) -> set[str]:
+    """The {placeholders} of a phrase text (every language must use the same ones)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    except ValueError:
+        return set()
 
 
 def to_record(ref: Ref, payload: Mapping[str, Any]) -> dict[str, Any]:
     """The item as a person reads and writes it in a file: ``ref`` first, links as ``kind:key``."""
     record: dict[str, Any] = {"ref": str(ref)}
-    for field in FIELDS[ref.type]:  # the documented order, whatever order the payload came in
+    for field in fields_of(ref):  # the documented order, whatever order the payload came in
         value = payload.get(field.name)
         record[field.name] = [f"{k}:{i}" for k, i in value] if field.kind == "links" else value
     return record
@@ -146,14 +207,20 @@ def synonym_clashes(entities: Mapping[Ref, Mapping[str, Any]]) -> dict[str, list
     """Surface forms (names and synonyms) that more than one entity claims.
 
     The entity recogniser cannot tell such entities apart and drops the form, so a clash is a
-    content problem staff must resolve.
+    content problem staff must resolve. The languages' forms are checked together: the same
+    entity may list a form in both ("anti-Hu"), but two entities may not share one in any
+    language, so one recogniser can hold both languages' vocabularies.
     """
-    owners: dict[str, set[Ref]] = defaultdict(set)
+    owners: dict[str, dict[Ref, list[Ref]]] = defaultdict(lambda: defaultdict(list))
     for ref, payload in entities.items():
         if ref.type == "entity":
             for text in (payload["name"], *payload["synonyms"]):
-                owners[synonym_form(text)].add(ref)
-    return {form: sorted(refs, key=str) for form, refs in sorted(owners.items()) if len(refs) > 1}
+                owners[synonym_form(text)][ref.base].append(ref)
+    return {
+        form: sorted({r for refs in by_entity.values() for r in refs}, key=str)
+        for form, by_entity in sorted(owners.items())
+        if len(by_entity) > 1
+    }
 
 
 def check_synonym_clashes(
@@ -179,6 +246,8 @@ def _text(ref: Ref, field: Field, value: Any, where: str, known: Known) -> str |
         raise ContentError(f"{where}: '{field.name}' must be text, not {type(value).__name__}")
     text = (" ".join(value.split()) if field.collapse else value.strip()) if value else ""
     if not text:
+        if ref.type == "setting" and ref.parts and ref.parts[0] in OPTIONAL_SETTINGS:
+            return ""
         if field.required:
             raise ContentError(f"{where}: '{field.name}' must be non-empty text")
         return None
@@ -262,16 +331,22 @@ def _check_length(text: str, most: int, where: str, what: str) -> None:
         raise ContentError(f"{where}: {what} is {len(text)} characters long; the limit is {most}")
 
 
-def _check_placeholders(text: str, where: str) -> None:
+def _check_placeholders(
+    text: str,
+    where: str,
+    allowed: frozenset[str] = PHRASE_PLACEHOLDERS,
+    field: str = "text",
+) -> None:
+    """A placeholder the composer does not fill would reach a patient as ``{typo}``."""
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError as exc:
-        raise ContentError(f"{where}: 'text' has a broken {{placeholder}}: {exc}") from exc
-    unknown = sorted(n for n in names if n not in PHRASE_PLACEHOLDERS)
+        raise ContentError(f"{where}: '{field}' has a broken {{placeholder}}: {exc}") from exc
+    unknown = sorted(n for n in names if n not in allowed)
     if unknown:
         raise ContentError(
-            f"{where}: unknown placeholder(s) {unknown}; phrases may use "
-            f"{', '.join(sorted(PHRASE_PLACEHOLDERS))}"
+            f"{where}: unknown placeholder(s) {unknown}; {field} may use "
+            f"{', '.join(sorted(allowed))}"
         )
 
 

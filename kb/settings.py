@@ -9,6 +9,7 @@ Environment variables win over ``.env``; ``.env`` wins over the default.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -52,3 +53,41 @@ def database_url(env: Mapping[str, str] | None = None, root: Path = ROOT) -> str
     """
     env = settings_environ(root=root) if env is None else env
     return env.get(DATABASE_URL_VAR, f"sqlite:///{var_dir(env, root) / 'kb.sqlite3'}")
+
+
+ENV_FILE = ROOT / ".env"
+PRIVACY_KEY_VAR = "PNS_PRIVACY_KEY"
+
+
+def ensure_secret(
+    name: str,
+    purpose: str,
+    path: Path = ENV_FILE,
+    environ: Mapping[str, str] = os.environ,
+    alphanumeric: bool = False,
+) -> str:
+    """Return the secret ``name``; generate one into ``.env`` (owner-only) if there is none.
+
+    A value set in the environment is used as it is and nothing is written, so operators
+    can keep secrets out of files; generating them saves a set-up step on one machine.
+    """
+    if environ.get(name):
+        return environ[name]
+    existing = read_env_file(path).get(name)
+    if existing:
+        return existing
+    # letters and digits only where a platform's rules for the secret are not documented
+    value = secrets.token_hex(20) if alphanumeric else secrets.token_urlsafe(32)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"# generated on first run: {purpose} (keep secret)\n{name}={value}\n")
+    path.chmod(0o600)
+    return value
+
+
+def ensure_privacy_key(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> str:
+    """The key conversation ids are hashed with before they are stored (:mod:`kb.privacy`).
+
+    Generated into ``.env`` on first run. Keep it: with a new key, stored conversations can
+    no longer be found by their id (for erasure or export), only by retention.
+    """
+    return ensure_secret(PRIVACY_KEY_VAR, "key of the stored conversation hashes", path, environ)

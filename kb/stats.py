@@ -11,9 +11,10 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kb.items import ITEM_TYPES
+from kb.items import ITEM_TYPES, TRANSLATED_FIELDS
 from kb.models import (
     KINDS,
+    LANGS,
     OPEN_STATES,
     EntityLink,
     Feedback,
@@ -34,7 +35,9 @@ def stats(session: Session) -> list[tuple[str, str]]:
     overview = Overview.load(session)
     live = [s.ref for s in overview.items.values() if s.live]
     by_type = Counter(ref.type for ref in live)
-    by_kind = Counter(ref.parts[0] for ref in live if ref.type == "entity")
+    # entities counted once (their language versions are items of their own, counted below)
+    by_kind = Counter(ref.parts[0] for ref in live if ref.type == "entity" and not ref.translated)
+    by_lang = Counter(ref.lang for ref in live if ref.type in TRANSLATED_FIELDS)
     states = Counter(s.open.status for s in overview.items.values() if s.open is not None)
     lines = [
         (
@@ -43,6 +46,7 @@ def stats(session: Session) -> list[tuple[str, str]]:
         )
     ]
     lines.append(("entities", ", ".join(f"{k} {by_kind[k]}" for k in KINDS)))
+    lines.append(("texts per language", ", ".join(f"{lang} {by_lang[lang]}" for lang in LANGS)))
     lines.append(
         ("synonyms / links", f"{_count(session, Synonym.id)} / {_count(session, EntityLink.id)}")
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -123,11 +123,22 @@ class FuzzyMatcher:
     def __len__(self) -> int:
         return len(self._terms)
 
-    def token_cost(self, word: str, term_word: str) -> float | None:
-        """0 for the same norm, 0.5 for the same skeleton, edit count within budget, else None."""
+    def token_cost(
+        self, word: str, term_word: str, exact_only: Collection[str] = frozenset()
+    ) -> float | None:
+        """0 for the same norm, 0.5 for the same skeleton, the edit count within budget, else None.
+
+        ``exact_only``: more words of this message to take as written (Russian: the words
+        the dictionary knows), besides the matcher's protected words.
+        """
         if word == term_word:
             return 0.0
-        if not word.isalpha() or not term_word.isalpha() or word in self._exact_only:
+        if (
+            not word.isalpha()
+            or not term_word.isalpha()
+            or word in self._exact_only
+            or word in exact_only
+        ):
             return None
         a, b = skeleton(word), skeleton(term_word)
         if len(b) < MIN_SKELETON_LENGTH:
@@ -147,7 +158,9 @@ class FuzzyMatcher:
             firsts |= self._neighbours.get(key, set())
         return firsts
 
-    def matches_at(self, words: Sequence[str], start: int) -> list[FuzzyMatch]:
+    def matches_at(
+        self, words: Sequence[str], start: int, exact_only: Collection[str] = frozenset()
+    ) -> list[FuzzyMatch]:
         """Every term that fuzzily matches ``words`` from position ``start``."""
         found: list[FuzzyMatch] = []
         for first in self._first_candidates(words[start]):
@@ -158,7 +171,7 @@ class FuzzyMatcher:
                     continue
                 total = 0.0
                 for word, term_word in zip(words[start:end], term.tokens):
-                    cost = self.token_cost(word, term_word)
+                    cost = self.token_cost(word, term_word, exact_only)
                     if cost is None:
                         break
                     total += cost
@@ -175,7 +188,10 @@ class FuzzyMatcher:
         return found
 
     def find(
-        self, words: Sequence[str], existing: Iterable[tuple[int, int]] = ()
+        self,
+        words: Sequence[str],
+        existing: Iterable[tuple[int, int]] = (),
+        exact_only: Collection[str] = frozenset(),
     ) -> list[FuzzyMatch]:
         """Non-overlapping fuzzy matches, longest first; ties between two entities are dropped.
 
@@ -202,7 +218,7 @@ class FuzzyMatcher:
                 continue
             options = [
                 m
-                for m in self.matches_at(words, start)
+                for m in self.matches_at(words, start, exact_only)
                 if not taken & set(range(m.start, m.end)) and allowed(m)
             ]
             if not options:

@@ -215,10 +215,18 @@ DETERMINERS = ("the", "my", "his", "her", "their", "your", "our", "both")
 
 
 def state_and_part(form: str) -> tuple[str, str] | None:
-    """("weak", "limbs") for "weak legs"; None unless the form is <state> <body part>."""
+    """("weak", "limbs") for "weak legs", ("flicking", "eyes") for "eyes flicking".
+
+    None unless the form is <state> <body part>, or <body part> <verb in -ing>: staff write
+    "eyes flicking", patients "his eyes flick side to side", "her eyes keep jumping".
+    """
     words = form.split()
-    if len(words) == 2 and words[1] in NOUN_GROUP and words[0].isalpha():
+    if len(words) != 2:
+        return None
+    if words[1] in NOUN_GROUP and words[0].isalpha():
         return words[0], NOUN_GROUP[words[1]]
+    if words[0] in NOUN_GROUP and words[1].isalpha() and words[1].endswith("ing"):
+        return words[1], NOUN_GROUP[words[0]]
     return None
 
 

@@ -1,11 +1,14 @@
 """spaCy components of the project's pipeline (registered on import).
 
-The pipeline is ``pns_normalizer → entity_ruler → pns_fuzzy_matcher → pns_entity_spans``:
+The pipeline is ``pns_normalizer → entity_ruler → pns_fuzzy_matcher → pns_ru_matcher →
+pns_entity_spans``:
 
 - ``pns_normalizer`` writes a spelling-neutral ``NORM`` for every token, so "can't", "cant"
   and "cannot" (all "can not"), "I'm"/"im" ("i am") and "she's"/"shes" ("she is") match the
   same KB pattern; the entity ruler compares ``NORM``;
 - ``pns_fuzzy_matcher`` adds entities for misspelt KB terms the ruler missed (``nlu.fuzzy``);
+- ``pns_ru_matcher`` finds the Russian KB terms in any inflection (``nlu.russian``), on
+  messages with Cyrillic letters only;
 - ``pns_entity_spans`` makes spans follow the annotation convention of the NLU data: an
   antibody's span is its name ("[anti-Yo] antibodies"), without the generic "antibody".
 
@@ -23,6 +26,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from nlu import russian
 from nlu.fuzzy import FuzzyMatcher, Term
 
 # Clitics the English tokenizer splits off but leaves with a different norm than the full word.
@@ -174,3 +178,75 @@ class EntitySpans:
             ents.append(ent)
         doc.ents = ents
         return doc
+
+
+@Language.factory("pns_ru_matcher")
+def make_ru_matcher(nlp: Language, name: str) -> Any:
+    return RussianEntityMatcher(nlp)
+
+
+class RussianEntityMatcher:
+    """Russian KB terms in any case, number and word order (``nlu.russian``).
+
+    Runs only on messages with Cyrillic letters, so English parses are exactly what they were.
+    It also writes pymorphy3's lemma into ``token.lemma_`` of Cyrillic words: Rasa's
+    featurizers then count «лечат», «лечить», «лечится» as one word, which Russian's many
+    endings would otherwise split into rare features. A Russian match replaces the English
+    ruler's entities it contains ("Hu" inside «антитела к Hu»), never overlaps one otherwise.
+    The KB forms are saved with the pipeline (``ru_terms.json``).
+    """
+
+    FILE = "ru_terms.json"
+
+    def __init__(self, nlp: Language) -> None:
+        self._nlp = nlp
+        self._forms: list[dict[str, str]] = []
+        self._matcher: russian.RussianMatcher | None = None
+
+    def set_forms(self, forms: Iterable[dict[str, str]]) -> None:
+        """``forms``: entity-ruler style dicts (label, pattern text, id) of Russian KB forms."""
+        self._forms = [{"label": f["label"], "pattern": f["pattern"], "id": f["id"]} for f in forms]
+        self._matcher = None
+
+    def compile(self) -> tuple["russian.RussianMatcher", dict[str, list[str]]]:
+        """The matcher for the forms, and the forms two entities claim (left out)."""
+        tokenizer = self._nlp.tokenizer
+        patterns, ambiguous = russian.compile_patterns(
+            self._forms, lambda text: [t.text for t in tokenizer(text)]
+        )
+        return russian.RussianMatcher(patterns), ambiguous
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not russian.has_cyrillic(doc.text):
+            return doc
+        for token in doc:
+            if russian.has_cyrillic(token.text):
+                token.lemma_ = russian.word_info(token.text).lemma
+        if self._matcher is None:
+            self._matcher = self.compile()[0]
+        found = self._matcher.find([t.text for t in doc])
+        if not found:
+            return doc
+        new = []
+        for m in found:
+            start, end = m.start, m.end
+            if m.label == "antibody":
+                lemmas = [russian.word_info(t.text).lemma for t in doc[start:end]]
+                start, end = russian.trimmed_antibody_span(lemmas, start, end)
+            new.append(Span(doc, start, end, label=m.label, span_id=m.key))
+        kept = []
+        for ent in doc.ents:
+            inside = [n for n in new if n.start <= ent.start and ent.end <= n.end]
+            if not inside:
+                kept.append(ent)
+        new = [n for n in new if not any(k.start < n.end and n.start < k.end for k in kept)]
+        doc.ents = sorted(kept + new, key=lambda s: s.start)
+        return doc
+
+    def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        (path / self.FILE).write_text(json.dumps(self._forms, ensure_ascii=False))
+
+    def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> "RussianEntityMatcher":
+        self.set_forms(json.loads((path / self.FILE).read_text()))
+        return self

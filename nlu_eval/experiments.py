@@ -45,6 +45,7 @@ class Run:
     train_seconds: float
     examples: list[Example]
     predictions: list[Prediction]
+    resources: dict[str, Any] | None = None  # nlu_eval.resources figures, when measured
 
 
 def load_messages(paths: Sequence[Path]) -> list[Any]:
@@ -145,29 +146,71 @@ def train(config: Path, train_yaml: str, out_dir: Path, log_file: Path) -> tuple
 
 
 def run(
-    config: Path, split: str, train_messages: Sequence[Any], test: Sequence[Example], cache: Path
+    config: Path,
+    split: str,
+    train_messages: Sequence[Any],
+    test: Sequence[Example],
+    cache: Path,
+    measure_resources: bool = False,
 ) -> Run:
-    """Train ``config`` on ``train_messages`` and predict ``test``, or reuse the cached result."""
+    """Train ``config`` on ``train_messages`` and predict ``test``, or reuse the cached result.
+
+    ``measure_resources``: also measure what serving the model costs (``nlu_eval.resources``,
+    on the test texts) before the model is deleted; kept in the cache with the parses.
+    """
     train_yaml = as_yaml(train_messages)
     key = run_key(config, train_yaml, test)
     path = cache / config.stem / f"{split}-{key}.json"
-    if not path.exists():
+    stored = json.loads(path.read_text()) if path.exists() else None
+    if stored is None or (measure_resources and "resources" not in stored):
         logger.info("training %s (%s, %d examples)…", config.stem, split, len(train_messages))
         work = cache / "models" / f"{config.stem}-{split}"
         model, seconds = train(config, train_yaml, work, cache / "train.log")
-        parses = predict_raw(model, [e.text for e in test])
+        texts = [e.text for e in test]
+        parses = predict_raw(model, texts)
+        stored = {"train_seconds": seconds, "parses": parses}
+        if measure_resources:
+            from nlu_eval.resources import measure
+
+            stored["resources"] = measure(model, texts, ROOT)
         shutil.rmtree(work, ignore_errors=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"train_seconds": seconds, "parses": parses}))
-    stored = json.loads(path.read_text())
+        path.write_text(json.dumps(stored))
     predictions = [to_prediction(e.text, p) for e, p in zip(test, stored["parses"])]
-    return Run(config.stem, split, stored["train_seconds"], list(test), predictions)
+    return Run(
+        config.stem,
+        split,
+        stored["train_seconds"],
+        list(test),
+        predictions,
+        stored.get("resources"),
+    )
 
 
-def heldout_run(config: Path, train_paths: Sequence[Path], test_path: Path, cache: Path) -> Run:
-    """Train on all training data, evaluate on the held-out set."""
-    test = [to_example(m) for m in load_messages([test_path])]
-    return run(config, "heldout", load_messages(train_paths), test, cache)
+def heldout_run(
+    config: Path,
+    train_paths: Sequence[Path],
+    test_paths: Path | Sequence[Path],
+    cache: Path,
+    split: str = "heldout",
+    measure_resources: bool = False,
+) -> Run:
+    """Train on all training data, evaluate on the held-out set(s) (one training for all)."""
+    paths = [test_paths] if isinstance(test_paths, Path) else list(test_paths)
+    test = [to_example(m) for m in load_messages(paths)]
+    return run(config, split, load_messages(train_paths), test, cache, measure_resources)
+
+
+def split_by_set(
+    run_: Run, sizes: dict[str, int]
+) -> dict[str, tuple[list[Example], list[Prediction]]]:
+    """The run's examples and predictions cut back into the held-out sets (in ``sizes`` order)."""
+    out: dict[str, tuple[list[Example], list[Prediction]]] = {}
+    start = 0
+    for name, size in sizes.items():
+        out[name] = (run_.examples[start : start + size], run_.predictions[start : start + size])
+        start += size
+    return out
 
 
 def folds(labels: Sequence[str], k: int, seed: int = SEED) -> list[list[int]]:

@@ -6,7 +6,7 @@ Everything here formats figures computed elsewhere; nothing is typed in by hand.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlu_eval.metrics import PRF, EntityScores, IntentScores, ThresholdPoint
@@ -23,6 +23,7 @@ class ConfigResult:
     train_seconds: float  # training on all training data (the held-out run)
     epochs: int | None = None  # DIET epochs of the held-out run (None: no DIET)
     cv_epochs: int | None = None  # DIET epochs of the CV runs (fewer when capped)
+    by_set: dict[str, Scores] = field(default_factory=dict)  # held-out scores per set
 
 
 @dataclass
@@ -39,14 +40,16 @@ def pct(x: float) -> str:
     return f"{x:.3f}"
 
 
-def spread(s: Spread) -> str:
-    return f"{s.mean:.3f} ± {s.std:.3f}"
+def spread(s: Spread | None) -> str:
+    """Mean ± std over the folds; "–" when cross-validation did not run (``--folds 0``)."""
+    return "–" if s is None else f"{s.mean:.3f} ± {s.std:.3f}"
 
 
-def console_summary(result: ModelResult, top_pairs: int = 10) -> str:
+def console_summary(result: ModelResult, top_pairs: int = 10, heldout: str = "") -> str:
     """What ``make eval`` prints: intents, entities per type, most confused pairs."""
     s, lines = result.scores, []
-    lines.append(f"held-out evaluation of {result.model_name}")
+    on = f" on {heldout}" if heldout else ""
+    lines.append(f"held-out evaluation of {result.model_name}{on}")
     lines.append(f"  intent accuracy   {s.intent_accuracy:.3f}")
     lines.append(f"  intent macro-F1   {s.intent_macro_f1:.3f}")
     lines.append(
@@ -115,7 +118,7 @@ def markdown(
     chosen: str,
     production: ModelResult,
     curve: Sequence[ThresholdPoint],
-    best: ThresholdPoint,
+    best: ThresholdPoint | None,
     heldout_curve: Sequence[ThresholdPoint],
     configured_threshold: float,
     fallback_cost: float,
@@ -123,8 +126,11 @@ def markdown(
     image: str,
     command: str = "python -m nlu_eval",
     pending: Sequence[str] = (),
+    per_set: Sequence[tuple[str, str, ModelResult]] = (),
+    model_choice: str = "",
 ) -> str:
-    """docs/nlu-eval.md."""
+    """docs/nlu-eval.md. ``per_set``: (set name, file, production result) for every held-out
+    set; ``model_choice``: the rendered one-model-or-one-per-language section, if measured."""
     out: list[str] = []
     add = out.append
     add("# NLU evaluation")
@@ -189,10 +195,10 @@ def markdown(
             f"| `{c.name}`{mark} | {pct(h.intent_accuracy)} | {pct(h.intent_macro_f1)} | "
             f"{pct(h.entity_precision)} "
             f"| {pct(h.entity_recall)} | {pct(h.entity_f1)} | {pct(h.entity_exact_f1)} "
-            f"| {spread(v['intent_accuracy'])} | {spread(v['intent_macro_f1'])} | "
-            f"{spread(v['entity_precision'])} "
-            f"| {spread(v['entity_recall'])} | {spread(v['entity_f1'])} | {epochs_cell(c)} | "
-            f"{c.train_seconds:.0f} |"
+            f"| {spread(v.get('intent_accuracy'))} | {spread(v.get('intent_macro_f1'))} "
+            f"| {spread(v.get('entity_precision'))} "
+            f"| {spread(v.get('entity_recall'))} | {spread(v.get('entity_f1'))} | {epochs_cell(c)} "
+            f"| {c.train_seconds:.0f} |"
         )
     add("")
     for c in configs:
@@ -210,9 +216,47 @@ def markdown(
             "Their CV figures are therefore a lower bound for the full configuration; the held-out "
             "figures use the configuration unchanged."
         )
+    if any(c.by_set for c in configs):
+        names = list(next(c for c in configs if c.by_set).by_set)
+        add("")
+        add(
+            "Held-out scores of each configuration per held-out set (the same trained model; "
+            "intent macro-F1 / entity F1):"
+        )
+        add("")
+        add(
+            "| configuration | " + " | ".join(f"{n} macro-F1 | {n} entity F1" for n in names) + " |"
+        )
+        add("|---|" + "---|---|" * len(names))
+        for c in configs:
+            cells = " | ".join(
+                f"{pct(c.by_set[n].intent_macro_f1)} | {pct(c.by_set[n].entity_f1)}"
+                if n in c.by_set
+                else "– | –"
+                for n in names
+            )
+            add(f"| `{c.name}` | {cells} |")
+    if model_choice:
+        add("")
+        add(model_choice)
     add("")
     add(f"## Chosen pipeline: `{chosen}` (the pipeline of `config.yml`)")
     add("")
+    if per_set:
+        add(
+            "| held-out set | examples | intent acc | intent macro-F1 "
+            "| entity P | R | F1 | exact F1 |"
+        )
+        add("|---|---|---|---|---|---|---|---|")
+        for name, path, result in per_set:
+            r = result.scores
+            add(
+                f"| {name} (`{path}`) | {sum(sum(row) for row in result.intents.matrix)} "
+                f"| {pct(r.intent_accuracy)} "
+                f"| {pct(r.intent_macro_f1)} | {pct(r.entity_precision)} | {pct(r.entity_recall)} "
+                f"| {pct(r.entity_f1)} | {pct(r.entity_exact_f1)} |"
+            )
+        add("")
     s = production.scores
     add(
         f"Production model `{production.model_name}` (trained by `make build`) on the held-out "
@@ -248,6 +292,29 @@ def markdown(
     add("")
     add(f"![intent confusion matrix, held-out set]({image})")
     add("")
+    for name, path, result in per_set[1:]:
+        add(f"### Held-out set {name} (`{path}`)")
+        add("")
+        add("| entity type | precision | recall | F1 | support |")
+        add("|---|---|---|---|---|")
+        for type_name, prf in sorted(result.entities.per_type.items()):
+            add(_prf_row(f"`{type_name}`", prf))
+        add(_prf_row("all (micro)", result.entities.micro))
+        add("")
+        add("| intent | precision | recall | F1 | support |")
+        add("|---|---|---|---|---|")
+        for intent, prf in sorted(result.intents.per_intent.items()):
+            add(_prf_row(f"`{intent}`", prf))
+        add("")
+        add(
+            "Most confused intent pairs (gold → predicted: count): "
+            + (
+                ", ".join(f"`{g}` → `{p}`: {n}" for g, p, n in result.intents.confused_pairs[:10])
+                or "none"
+            )
+            + "."
+        )
+        add("")
     add("## FallbackClassifier threshold")
     add("")
     add(
@@ -261,6 +328,26 @@ def markdown(
         f"{fallback_cost}, "
         "and the cheapest threshold wins (ties: the lower one, fewer interruptions)."
     )
+    if best is None:
+        add("")
+        add(
+            f"**Not re-tuned in this run** (`--folds 0`: no cross-validation); `config.yml` keeps "
+            f"{configured_threshold:.2f}. For information, the production model on the English "
+            "held-out set at each threshold:"
+        )
+        add("")
+        add(
+            "| threshold | answered | accuracy of answers | wrong answers "
+            "| needless rephrase requests | cost |"
+        )
+        add("|---|---|---|---|---|---|")
+        for p in heldout_curve:
+            add(
+                f"| {p.threshold:.2f} | {pct(p.answered)} | {pct(p.answered_accuracy)} "
+                f"| {p.wrong_answers} | {p.needless_fallbacks} | {p.cost:.1f} |"
+            )
+        add("")
+        return "\n".join(out)
     chosen_result = next((c for c in configs if c.name == chosen), None)
     if chosen_result and chosen_result.cv_epochs != chosen_result.epochs:
         add("")
@@ -304,3 +391,61 @@ def markdown(
         )
     add("")
     return "\n".join(out)
+
+
+@dataclass
+class LanguageSetup:
+    """One way to serve both languages: one joint model, or one model per language."""
+
+    name: str
+    scores: dict[str, Scores]  # held-out set -> scores
+    train_seconds: float
+    model_mb: float  # model files on disk, all models of the setup
+    rss_mb: float  # resident memory of the serving processes, all of them
+    cpu_ms: dict[str, float]  # language -> CPU per message of the model that parses it
+
+
+def model_choice_markdown(setups: Sequence[LanguageSetup], chosen: str, note: str) -> str:
+    """The "one model for both languages or one per language" comparison."""
+    names = list(setups[0].scores)
+    languages = list(setups[0].cpu_ms)
+    lines = [
+        "## One model for both languages, or one per language",
+        "",
+        note,
+        "",
+        "| setup | "
+        + " | ".join(f"{n} macro-F1 | {n} entity F1" for n in names)
+        + " | training (s) | model files (MB) | RSS of the serving processes (MB) | "
+        + " | ".join(f"CPU per {lang} message (ms)" for lang in languages)
+        + " |",
+        "|---|" + "---|---|" * len(names) + "---|---|---|" + "---|" * len(languages),
+    ]
+    for s in setups:
+        cells = " | ".join(
+            f"{pct(s.scores[n].intent_macro_f1)} | {pct(s.scores[n].entity_f1)}"
+            if n in s.scores
+            else "– | –"
+            for n in names
+        )
+        cpu = " | ".join(f"{s.cpu_ms.get(lang, 0.0):.1f}" for lang in languages)
+        mark = " **(chosen)**" if s.name == chosen else ""
+        lines.append(
+            f"| {s.name}{mark} | {cells} | {s.train_seconds:.0f} | {s.model_mb:.1f} "
+            f"| {s.rss_mb:.0f} | {cpu} |"
+        )
+    if len(setups) == 2:
+        a, b = setups
+        diffs = ", ".join(
+            f"{n} macro-F1 {b.scores[n].intent_macro_f1 - a.scores[n].intent_macro_f1:+.3f} / "
+            f"entity F1 {b.scores[n].entity_f1 - a.scores[n].entity_f1:+.3f}"
+            for n in names
+            if n in a.scores and n in b.scores
+        )
+        lines += [
+            "",
+            f"{b.name} minus {a.name}: {diffs}; "
+            f"training {b.train_seconds - a.train_seconds:+.0f} s, "
+            f"memory {b.rss_mb - a.rss_mb:+.0f} MB.",
+        ]
+    return "\n".join(lines)

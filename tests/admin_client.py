@@ -10,20 +10,28 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from bot.web.admin import security
+from bot.web.admin.i18n import LANG_COOKIE
 
 PASSWORD = "a long enough passphrase"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class StaffBrowser:
-    """One test client whose cookie jar holds one staff member's session at a time."""
+    """One test client whose cookie jar holds one staff member's session at a time.
 
-    def __init__(self, client: TestClient) -> None:
+    ``lang`` is the admin language the browser chose (the cookie the header's switch sets);
+    None keeps the default (Russian).
+    """
+
+    def __init__(self, client: TestClient, lang: str | None = "en") -> None:
         self.client = client
         self.csrf: str | None = None
+        self.lang = lang
 
     async def login(self, username: str, password: str = PASSWORD) -> ClientResponse:
         self.client.session.cookie_jar.clear()
+        if self.lang is not None:
+            self.client.session.cookie_jar.update_cookies({LANG_COOKIE: self.lang})
         page = await self.client.get("/admin/login")
         token = CSRF.search(await page.text()).group(1)
         response = await self.client.post(

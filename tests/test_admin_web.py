@@ -52,21 +52,23 @@ async def browser(fresh_kb_url: str, tmp_path: Path) -> AsyncIterator[StaffBrows
         yield StaffBrowser(client)
 
 
-def answer_text(url: str, intent: str = "ask_tests") -> str:
+def answer_text(url: str, intent: str = "ask_tests", lang: str = "en") -> str:
     with session_scope(url) as session:
-        return compose_answer(session, intent, []).text
+        return compose_answer(session, intent, [], lang).text
 
 
-def form_of(page: str) -> dict[str, str]:
-    """The edit form's current field values (inputs and textareas)."""
+def form_of(page: str, lang: str = "en") -> dict[str, str]:
+    """The current field values (inputs and textareas) of one language's edit form."""
     fields = {
         m.group(1): html.unescape(m.group(2))
-        for m in re.finditer(r'<textarea id="f-\w+" name="(\w+)"[^>]*>(.*?)</textarea>', page, re.S)
+        for m in re.finditer(
+            rf'<textarea id="f-{lang}-\w+" name="(\w+)"[^>]*>(.*?)</textarea>', page, re.S
+        )
     }
     fields.update(
         {
             m.group(1): html.unescape(m.group(2))
-            for m in re.finditer(r'<input id="f-\w+" name="(\w+)" value="([^"]*)"', page)
+            for m in re.finditer(rf'<input id="f-{lang}-\w+" name="(\w+)" value="([^"]*)"', page)
         }
     )
     return fields
@@ -74,7 +76,8 @@ def form_of(page: str) -> dict[str, str]:
 
 async def edit(browser: StaffBrowser, ref: str, text: str, action: str = "submit") -> int:
     page = await (await browser.get(f"/admin/item/{ref}")).text()
-    fields = {**form_of(page), "text": text, "action": action, "message": "clearer"}
+    lang = ref.partition("@")[2] or "en"
+    fields = {**form_of(page, lang), "text": text, "action": action, "message": "clearer"}
     return (await browser.post(f"/admin/item/{ref}/save", fields)).status
 
 
@@ -294,3 +297,104 @@ async def test_search_finds_synonyms_and_insight_counts_questions(browser: Staff
     assert "antibody:yo" in page and "1 (50%)" in page
     model = await (await browser.get("/admin/model")).text()
     assert "not answering" in model  # no Rasa server in this test
+
+
+# --------------------------------------------------------------------------- languages
+
+RU_TEXT = "Врачи проверяют кровь и спинномозговую жидкость на антинейрональные антитела (правка)."
+
+
+async def test_an_item_page_shows_both_languages_side_by_side_each_with_its_own_preview(
+    browser: StaffBrowser,
+) -> None:
+    url = browser_url(browser)
+    await browser.login("ann")
+    page = await (await browser.get(f"/admin/item/{ANSWER}@ru")).text()  # same page either way
+    assert 'data-lang="en"' in page and 'data-lang="ru"' in page
+    assert page.index('data-lang="en"') < page.index('data-lang="ru"')
+    english, russian = form_of(page, "en"), form_of(page, "ru")
+    assert set(english) == {"text", "sources"} and set(russian) == {"text"}
+    assert russian["text"] == answer_text(url, lang="ru").split("\n\nИсточники:")[0]
+    assert f'data-preview-url="/admin/api/preview/{ANSWER}@ru"' in page
+    preview = await browser.client.post(
+        f"/admin/api/preview/{ANSWER}@ru",
+        headers={"X-CSRF-Token": browser.csrf},
+        data={**russian, "text": RU_TEXT},
+    )
+    shown = await preview.json()
+    # the bot's own composer in Russian: the new text, the Russian sources label, no English
+    assert shown["error"] == "" and shown["text"].startswith(RU_TEXT)
+    assert "Источники:" in shown["text"] and "Sources" not in shown["text"]
+    assert answer_text(url, lang="ru") != shown["text"]  # nothing saved
+
+    # the Russian version is drafted, reviewed and published on its own
+    assert await edit(browser, f"{ANSWER}@ru", RU_TEXT) == 303
+    await browser.login("rita")
+    page = await (await browser.get(f"/admin/item/{ANSWER}")).text()
+    assert "+text: " + RU_TEXT[:30] in html.unescape(page)
+    assert (await browser.post(f"/admin/item/{ANSWER}@ru/publish")).status == 303
+    assert answer_text(url, lang="ru").startswith(RU_TEXT)
+    assert not answer_text(url, lang="en").startswith(RU_TEXT)
+    assert shown["text"] == answer_text(url, lang="ru")
+    items = await (await browser.get("/admin/?lang=ru&type=answer")).text()
+    assert f"{ANSWER}@ru" in items and f">{ANSWER}<" not in items
+
+
+async def test_admin_labels_are_russian_by_default_and_english_on_request(
+    browser: StaffBrowser,
+) -> None:
+    browser.lang = None  # a browser that never chose
+    login = await (await browser.client.get("/admin/login")).text()
+    assert '<html lang="ru">' in login and "Имя пользователя" in login and "Войти" in login
+    assert "User name" not in login
+    await browser.login("ann")
+    page = await (await browser.get(f"/admin/item/{ANSWER}")).text()
+    for label in ("Материалы", "Сохранить и отправить на проверку", "Что отправит бот", "История"):
+        assert label in page, label
+    assert "Save draft" not in page
+    # the switch: a link that keeps the page, also before login
+    switched = await browser.get(f"/admin/lang/en?next=/admin/item/{ANSWER}")
+    assert switched.status == 303 and switched.headers["Location"] == f"/admin/item/{ANSWER}"
+    page = await (await browser.get(f"/admin/item/{ANSWER}")).text()
+    assert '<html lang="en">' in page and "Save and submit for review" in page
+    assert "Сохранить черновик" not in page
+    away = await browser.get("/admin/lang/ru?next=https://evil.example/")
+    assert away.headers["Location"] == "/admin/"  # never a redirect off the admin
+    assert "Материалы" in await (await browser.get("/admin/")).text()
+
+
+def test_the_admin_catalogues_have_the_same_keys_and_every_label_used_exists() -> None:
+    from bot.web.admin import i18n
+
+    english, russian = i18n.catalogue("en"), i18n.catalogue("ru")
+    assert english.keys() == russian.keys()
+    for key in english:
+        assert set(re.findall(r"{(\w+)}", english[key])) == set(
+            re.findall(r"{(\w+)}", russian[key])
+        ), key
+    templates = Path(ROOT / "bot" / "web" / "templates" / "admin")
+    used = {
+        k for f in templates.glob("*.html") for k in re.findall(r't\("([\w.]+\w)"', f.read_text())
+    }
+    assert used and used <= english.keys(), used - english.keys()
+    from kb.payloads import ALL_FIELDS
+
+    assert {f"field.{name}" for name in ALL_FIELDS} <= english.keys()
+
+
+async def test_insight_shows_the_language_of_each_question_and_feedback(
+    browser: StaffBrowser,
+) -> None:
+    url = browser_url(browser)
+    with session_scope(url) as session:
+        record_unanswered(session, "ПНС заразны?", "no_answer", lang="ru")
+        record_unanswered(session, "is pns contagious", "no_answer", lang="en")
+        record_unanswered(session, "old question", "no_answer")  # before languages
+        record_feedback(session, "ask_tests", [1], [], helpful=False, lang="ru")
+        record_feedback(session, "ask_tests", [1], [], helpful=False, lang="en")
+    await browser.login("ann")
+    page = html.unescape(await (await browser.get("/admin/insight")).text())
+    assert re.search(r'question-lang">ru</td><td lang="ru">ПНС заразны\?</td>', page)
+    assert re.search(r'question-lang">en</td><td lang="en">is pns contagious</td>', page)
+    assert re.search(r'question-lang">\?</td><td>old question</td>', page)
+    assert sorted(re.findall(r'feedback-lang">(\w+)</td><td>ask_tests', page)) == ["en", "ru"]

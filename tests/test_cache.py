@@ -11,9 +11,11 @@ from kb.models import Answer, Entity, EntityLink, Phrase
 from tests.test_review import draft, step
 
 
-def answer_text(url: str, intent: str = "ask_syndrome", entities=(("syndrome", "lems"),)) -> str:
+def answer_text(
+    url: str, intent: str = "ask_syndrome", entities=(("syndrome", "lems"),), lang: str = "en"
+) -> str:
     with session_scope(url) as session:
-        return compose_answer(session, intent, list(entities)).text
+        return compose_answer(session, intent, list(entities), lang).text
 
 
 def test_unchanged_content_is_served_from_the_cache(fresh_kb_url: str) -> None:
@@ -28,8 +30,9 @@ def test_an_edited_answer_shows_at_once(fresh_kb_url: str) -> None:
     with session_scope(fresh_kb_url) as session:
         session.execute(
             select(Answer).where(Answer.intent == "ask_cause", Answer.entity_id.is_(None))
-        ).scalar_one().text = "New cause text."
-    assert answer_text(fresh_kb_url, "ask_cause", ()).startswith("New cause text.")
+        ).scalar_one().translation("ru").text = "Новый текст о причине."
+    assert answer_text(fresh_kb_url, "ask_cause", (), "ru").startswith("Новый текст о причине.")
+    assert not answer_text(fresh_kb_url, "ask_cause", (), "en").startswith("Новый")
 
 
 def test_removed_links_and_phrases_change_the_version(fresh_kb_url: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb.cli import EXIT_DATABASE, EXIT_INPUT, EXIT_PROBLEMS, EXIT_REFUSED, main
+from kb.contract import ENTITY_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,8 +107,8 @@ def test_a_broken_edit_is_kept_for_the_author(kb, monkeypatch: pytest.MonkeyPatc
 
 def test_new_item_from_an_edit_template(kb, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDITOR", "sed -i -e s/^value:.*/value:\\ '15'/")
-    assert kb("edit", "setting:ambulance_number", user="alice")[0] == 0
-    assert "setting:ambulance_number" in kb("list", "setting")[1]
+    assert kb("edit", "setting:poison_centre_number", user="alice")[0] == 0
+    assert "setting:poison_centre_number" in kb("list", "setting")[1]
     assert "draft v1 by alice" in kb("list", "setting")[1]
 
 
@@ -137,20 +138,22 @@ def test_bad_references_and_arguments_exit_with_2(kb) -> None:
 
 def seed_item_count(content) -> int:
     """Items in the shipped seed content: what a freshly loaded KB publishes."""
-    return (
-        len(content.sources)
-        + len(content.entities)
-        + len(content.answers)
-        + len(content.phrases)
-        + (1 if content.centre else 0)
-        + len(content.settings)
-    )
+    return len(content.items)  # both languages: each language version is an item
 
 
 def test_list_search_and_stats(kb, seed_content) -> None:
     code, out, _ = kb("list", "antibody")
-    assert code == 0 and out.splitlines()[-1] == "24 item(s)"
-    assert out.splitlines()[0].startswith("entity:antibody:achr")
+    assert (
+        code == 0 and out.splitlines()[-1] == f"{2 * len(ENTITY_IDS['antibody'])} item(s)"
+    )  # English and Russian
+    assert out.splitlines()[0].startswith("entity:antibody:achr ")
+    assert out.splitlines()[1].startswith("entity:antibody:achr@ru ")
+    code, out, _ = kb("list", "antibody", "--lang", "ru")
+    assert code == 0 and out.splitlines()[-1] == f"{len(ENTITY_IDS['antibody'])} item(s)"
+    assert all("@ru" in line for line in out.splitlines()[:-1])
+    assert kb("list", "antibody:yo@ru")[1].splitlines()[-1] == "1 item(s)"
+    code, out, _ = kb("search", "анти-Yo", "--lang", "ru")
+    assert code == 0 and "entity:antibody:yo@ru" in out
     code, out, _ = kb("search", "PCA-1")
     assert code == 0 and "entity:antibody:yo" in out
     code, out, _ = kb("stats")
@@ -173,7 +176,11 @@ def test_export_then_import_changes_nothing(kb, tmp_path: Path, seed_content) ->
             == f"0 draft version(s) saved, {total} item(s) unchanged\n"
         )
     code, out, _ = kb("export", "antibody:yo", "--format", "csv")
-    assert code == 0 and out.startswith("ref,") and out.count("entity:antibody:yo") == 1
+    assert code == 0 and out.startswith("ref,")
+    assert [line.split(",")[0] for line in out.splitlines() if line.startswith("entity:")] == [
+        "entity:antibody:yo",
+        "entity:antibody:yo@ru",
+    ]
 
 
 def test_a_bad_import_file_exits_with_2_and_names_the_row(kb, tmp_path: Path) -> None:

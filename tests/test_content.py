@@ -73,3 +73,51 @@ def test_texts_are_short_plain_paragraphs(seed_content: Content, kind: str) -> N
         for paragraph in item["description"].split("\n\n"):
             sentences = [s for s in re.split(r"(?<=[.!?])\s+", paragraph) if s]
             assert len(sentences) <= 6, f"{kind} {key}: paragraph too long"
+
+
+def _texts(node: object) -> list[str]:
+    """Every string in a parsed YAML tree (texts, names, synonyms...)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [t for value in node.values() for t in _texts(value)]
+    if isinstance(node, list):
+        return [t for value in node for t in _texts(value)]
+    return []
+
+
+def test_no_text_hard_codes_an_emergency_number() -> None:
+    """Issue 13 item 2: the number comes from the KB setting through a placeholder, in both
+    languages, and no text sends a patient to "your local emergency number"."""
+    import yaml
+
+    from kb.loader import CONTENT_DIR
+
+    for path in sorted(CONTENT_DIR.rglob("*.yml")):
+        if path.name in ("centre.yml", "sources.yml"):
+            continue
+        for text in _texts(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            assert not re.search(r"\b(112|103|911|999)\b", text), (path.name, text[:80])
+            assert "local emergency number" not in text.lower(), (path.name, text[:80])
+
+
+def test_russian_overlay_has_the_same_entities_and_answers() -> None:
+    """A correction or new item lands in both languages (CONVENTIONS: Russian overlay)."""
+    import yaml
+
+    from kb.loader import CONTENT_DIR
+
+    for path in sorted((CONTENT_DIR / "entities").glob("*.yml")):
+        english = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+        russian = yaml.safe_load((CONTENT_DIR / "ru" / "entities" / path.name).read_text("utf-8"))
+        ru_items = {i["id"]: i for i in russian["items"]}
+        assert [i["id"] for i in english] == list(ru_items), path.name
+        for item in english:
+            en_answers = sorted(a["intent"] for a in item.get("answers") or [])
+            ru_answers = sorted(a["intent"] for a in ru_items[item["id"]].get("answers") or [])
+            assert en_answers == ru_answers, (path.name, item["id"])
+    en = yaml.safe_load((CONTENT_DIR / "answers.yml").read_text("utf-8"))["answers"]
+    ru = yaml.safe_load((CONTENT_DIR / "ru" / "answers.yml").read_text("utf-8"))["answers"]
+    assert sorted((a["intent"], a.get("entity")) for a in en) == sorted(
+        (a["intent"], a.get("entity")) for a in ru
+    )

@@ -55,6 +55,23 @@ def test_import_export_import_is_lossless(
     assert not again.drafted and len(again.unchanged) == len(seed_content.items)
 
 
+def test_exports_carry_both_languages_and_a_russian_row_imports_as_its_own_draft(
+    fresh_kb_url: str, tmp_path: Path
+) -> None:
+    text = export(fresh_kb_url, "csv")
+    rows = {line.split(",")[0] for line in text.splitlines()}
+    assert {"answer:ask_tests", "answer:ask_tests@ru", "centre", "centre@ru"} <= rows
+    assert "phrase:centre.label.phone@ru" in rows and "source:g21@ru" not in rows
+    path = tmp_path / "ru.csv"
+    path.write_text("ref,text\nanswer:ask_tests@ru,Новый текст об анализах.\n", encoding="utf-8")
+    report = import_file(fresh_kb_url, path)
+    assert [r.item_ref for r in report.drafted] == ["answer:ask_tests@ru"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ref,text,sources\nanswer:ask_tests@ru,Текст.,g21\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"row 2 \(answer:ask_tests@ru\): unknown field"):
+        import_file(fresh_kb_url, bad)
+
+
 def test_yaml_and_csv_carry_the_same_items(kb_url: str, tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text(export(kb_url, "yaml"), encoding="utf-8")
     (tmp_path / "a.csv").write_text(export(kb_url, "csv"), encoding="utf-8", newline="")
@@ -113,8 +130,8 @@ YAML_ITEM = """items:
         (
             "bad.yml",
             YAML_ITEM.replace("sources: [g21]", "sources: [g21]\n    synonyms: [Anti-Hu]"),
-            r"bad.yml, line 2 \(entity:antibody:yo\): duplicate synonym 'anti hu': also used by "
-            r"entity:antibody:hu",
+            r"bad.yml, line 2 \(entity:antibody:yo\): duplicate synonym 'anti hu': "
+            r"also used by entity:antibody:hu",
         ),
         (
             "bad.yml",

@@ -120,8 +120,11 @@ def test_rewriting_an_entity_replaces_synonyms_and_links(fresh_kb_url: str) -> N
     with session_scope(fresh_kb_url) as session:
         assert LiveContent(session).payload(yo) == payload
         row = session.execute(select(Entity).where(Entity.key == "yo")).scalar_one()
-        assert (
-            session.scalar(select(func.count(Synonym.id)).where(Synonym.entity_id == row.id)) == 1
+        synonyms = select(func.count(Synonym.id)).where(Synonym.entity_id == row.id)
+        assert session.scalar(synonyms.where(Synonym.lang == "en")) == 1
+        # the Russian synonyms are the Russian item's, untouched by the English one
+        assert session.scalar(synonyms.where(Synonym.lang == "ru")) == len(
+            LiveContent(session).payload(yo.in_lang("ru"))["synonyms"]
         )
         assert (
             session.scalar(select(func.count(EntityLink.id)).where(EntityLink.from_id == row.id))

@@ -56,3 +56,13 @@ def test_body_part_states_generalise_within_a_group() -> None:
     assert "hands" in inverted["pattern"][0]["NORM"]["IN"]  # weak legs ⇒ weak hands too
     assert inverted["pattern"][1]["OP"] == "*"
     assert in_the["pattern"][1] == {"NORM": "in"}
+
+
+def test_part_first_ing_forms_give_body_part_patterns() -> None:
+    """ "eyes flicking" (staff) also finds "his eyes flick side to side" (patients)."""
+    states = collect_states(["eyes flicking", "eyes jumping", "dancing eyes", "eyes"])
+    assert states == {"eyes": {"flicking", "jumping", "dancing"}}
+    inverted, _ = body_part_patterns("symptom", "involuntary_eye_movements", states)
+    assert {"flick", "flicks", "flicked", "jump"} <= set(inverted["pattern"][2]["NORM"]["IN"])
+    # a part-first form needs a verb in -ing: "vision loss" names no state of the eyes
+    assert collect_states(["vision loss", "memory problems"]) == {}

@@ -99,3 +99,22 @@ def test_production_model_stands_for_the_chosen_config_only() -> None:
     assert same_pipeline(CONFIG_DIR / f"{CHOSEN_CONFIG}.yml")
     assert not same_pipeline(CONFIG_DIR / "rasa_default.yml")
     assert not same_pipeline(CONFIG_DIR / "pns_logreg.yml")
+
+
+def test_a_run_over_several_heldout_sets_is_cut_back_into_them() -> None:
+    from nlu_eval.experiments import Run, split_by_set
+    from nlu_eval.metrics import Example, Prediction
+
+    examples = [Example(str(n), "greet") for n in range(5)]
+    predictions = [Prediction(str(n), "greet", 1.0) for n in range(5)]
+    parts = split_by_set(Run("c", "heldout", 1.0, examples, predictions), {"en": 2, "ru": 3})
+    assert [e.text for e in parts["en"][0]] == ["0", "1"]
+    assert [p.text for p in parts["ru"][1]] == ["2", "3", "4"]
+
+
+def test_every_heldout_set_exists_and_each_language_has_its_training_data() -> None:
+    from nlu_eval import HELDOUT_SETS, LANGUAGES
+
+    assert all((ROOT / path).exists() for path in HELDOUT_SETS.values())
+    assert sorted(n for names in LANGUAGES.values() for n in names) == sorted(HELDOUT_SETS)
+    assert list((ROOT / "nlu" / "ru").glob("*.yml"))

@@ -87,3 +87,65 @@ def test_confusion_matrix_image_is_written(tmp_path: Path) -> None:
     out = tmp_path / "cm.png"
     confusion_png(model_result().intents, out, "test")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_markdown_report_shows_every_heldout_set_and_the_model_choice() -> None:
+    from nlu_eval.report import LanguageSetup, model_choice_markdown
+
+    headline = score(GOLD, PRED)[0]
+    perfect = score(GOLD, [Prediction(g.text, g.intent, 1.0, g.entities) for g in GOLD])[0]
+    configs = [
+        ConfigResult(
+            "pns_x", "Ours.", headline, across_folds([headline]), 5, 42.0, by_set={"en": headline}
+        )
+    ]
+    curve = threshold_curve(GOLD, PRED, [0.5], fallback_cost=0.5)
+    setups = [
+        LanguageSetup("joint", {"en": headline, "ru": perfect}, 300.0, 20.0, 1200.0, {"ru": 9.0}),
+        LanguageSetup("split", {"en": perfect, "ru": headline}, 400.0, 35.5, 2300.0, {"ru": 8.5}),
+    ]
+    choice = model_choice_markdown(setups, "joint", "Why.")
+    assert (
+        "| joint **(chosen)** | 0.667 | 1.000 | 1.000 | 1.000 | 300 | 20.0 | 1200 | 9.0 |" in choice
+    )
+    assert "| split | 1.000 | 1.000 | 0.667 | 1.000 | 400 | 35.5 | 2300 | 8.5 |" in choice
+    result = model_result()
+    doc = markdown(
+        configs,
+        "pns_x",
+        result,
+        curve,
+        curve[0],
+        curve,
+        0.5,
+        0.5,
+        {"train_examples": 10, "intents": 3, "test_examples": 3},
+        "cm.png",
+        per_set=[("en", "tests/a.yml", result), ("ru", "tests/b.yml", result)],
+        model_choice=choice,
+    )
+    assert "| en (`tests/a.yml`) | 3 | 0.667 |" in doc and "| ru (`tests/b.yml`) | 3 |" in doc
+    assert "### Held-out set ru (`tests/b.yml`)" in doc
+    assert "| `pns_x` | 0.667 | 1.000 |" in doc
+    assert "## One model for both languages, or one per language" in doc
+
+
+def test_markdown_report_without_cross_validation_keeps_the_configured_threshold() -> None:
+    headline = score(GOLD, PRED)[0]
+    configs = [ConfigResult("pns_x", "Ours.", headline, {}, 0, 42.0)]
+    curve = threshold_curve(GOLD, PRED, [0.5], fallback_cost=0.5)
+    doc = markdown(
+        configs,
+        "pns_x",
+        model_result(),
+        [],
+        None,
+        curve,
+        0.6,
+        0.5,
+        {"train_examples": 10, "intents": 3, "test_examples": 3},
+        "cm.png",
+    )
+    assert "| – | – | – | – | – |" in doc
+    assert "**Not re-tuned in this run** (`--folds 0`: no cross-validation)" in doc
+    assert "keeps 0.60" in doc and "Tuned threshold" not in doc

@@ -13,9 +13,10 @@ from actions.referral_form import (
     compose_advice,
     extract_facts,
 )
-from kb.answers import KnowledgeBase
+from kb.answers import Composer, KnowledgeBase
 from kb.db import session_scope
-from tests.test_actions import tracker, use_kb  # noqa: F401  (fixture)
+from tests.test_actions import tracker as any_tracker
+from tests.test_actions import use_kb  # noqa: F401  (fixture)
 
 DOMAIN = {
     "forms": {
@@ -25,6 +26,19 @@ DOMAIN = {
     },
     "slots": {},
 }
+
+
+def tracker(
+    intent: str,
+    entities: list[dict[str, Any]] | None = None,
+    text: str = "",
+    slots: dict[str, Any] | None = None,
+    active_loop: str | None = None,
+) -> Any:
+    """A tracker of a patient who has consented (tests/test_privacy_consent.py: before)."""
+    return any_tracker(
+        intent, entities, text, {"privacy_consent": True, **(slots or {})}, active_loop
+    )
 
 
 def ent(kind: str, value: str, text: str, span: str) -> dict[str, Any]:
@@ -230,12 +244,12 @@ async def test_advice_explains_why_and_always_says_only_a_doctor_can_diagnose(
     assert SlotSet("referral_advice", advice) in events
     text = dispatcher.messages[0]["text"]
     with session_scope(kb_url) as session:
-        kb = KnowledgeBase(session)
-        centre = kb.centre().name
-        assert kb.phrase(phrase).text.format(centre=centre) in text
-        assert kb.phrase("advice.doctor").text in text
+        composer = Composer(KnowledgeBase(session), "en")
+        centre = composer.centre_name()
+        assert composer.text(phrase, centre=centre) in text
+        assert composer.text("advice.doctor") in text
         if advice != "no_referral":
-            assert kb.phrase("centre.no_contacts").text.format(name=centre) in text
+            assert composer.text("centre.no_contacts", name=centre) in text
 
 
 async def test_advice_after_an_emergency_adds_nothing(kb_url, use_kb) -> None:
@@ -258,9 +272,8 @@ async def test_stopped_assessment_gives_general_advice(kb_url, use_kb) -> None:
     )
     assert SlotSet("referral_advice", None) in events
     with session_scope(kb_url) as session:
-        assert (
-            KnowledgeBase(session).phrase("referral.stopped").text in dispatcher.messages[0]["text"]
-        )
+        stopped = Composer(KnowledgeBase(session), "en").text("referral.stopped")
+        assert stopped in dispatcher.messages[0]["text"]
 
 
 def test_advice_names_what_the_user_reported(session) -> None:
@@ -268,6 +281,25 @@ def test_advice_names_what_the_user_reported(session) -> None:
         KnowledgeBase(session),
         Facts(True, True, None),
         "neuromuscular_centre",
-        ["cancer:ovarian", "symptom:unsteady_walking"],
+        ["cancer:ovarian", "symptom:unsteady_walking", "cancer:not_in_the_kb"],
+        "en",
     )
     assert "You told me about: Ovarian cancer, Unsteady walking and loss of balance." in reply.text
+
+
+async def test_advice_is_in_the_conversation_language_russian_by_default(kb_url, use_kb) -> None:
+    use_kb(kb_url)
+    slots = {"cancer_history": True, "neuro_symptoms": True, "antibodies_positive": None}
+    for language in ("ru", None):
+        dispatcher = CollectingDispatcher()
+        await ActionReferralAdvice().run(
+            dispatcher, tracker("affirm", slots={**slots, "language": language}), {}
+        )
+        text = dispatcher.messages[0]["text"]
+        with session_scope(kb_url) as session:
+            composer = Composer(KnowledgeBase(session), "ru")
+            assert composer.text("advice.doctor") in text
+            assert composer.centre_name() in text
+        # sources keep the publications' own titles; everything else is Russian
+        body = text.split("\n\nИсточники:")[0]
+        assert "doctor" not in body and "Center" not in body

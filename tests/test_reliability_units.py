@@ -145,10 +145,13 @@ def test_endpoints_use_in_memory_stores_unless_configured(tmp_path: Path) -> Non
     }
     report = write_config(ROOT / "endpoints.yml", target, base)
     generated = yaml.safe_load(target.read_text())
-    assert set(generated) == {"action_endpoint"} and sorted(report.disabled) == [
-        "lock_store",
-        "tracker_store",
-    ]
+    # the tracker store section is always there: in memory, but redacted and key-hashed
+    assert set(generated) == {"action_endpoint", "tracker_store"}
+    assert sorted(report.disabled) == ["lock_store"]
+    assert generated["tracker_store"] == {
+        "type": "bot.tracker_store.PrivateTrackerStore",
+        "url": "",
+    }
     assert generated["action_endpoint"]["headers"] == {"X-PNS-Action-Secret": "s3cret"}
     assert target.stat().st_mode & 0o077 == 0
 
@@ -163,7 +166,7 @@ def test_endpoints_use_in_memory_stores_unless_configured(tmp_path: Path) -> Non
     )
     generated = yaml.safe_load(target.read_text())
     assert generated["tracker_store"] == {
-        "type": "bot.tracker_store.UrlSQLTrackerStore",
+        "type": "bot.tracker_store.PrivateTrackerStore",
         "url": "postgresql://db/t",
     }
     assert generated["lock_store"] == {

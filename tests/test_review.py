@@ -1,4 +1,5 @@
-"""The review workflow: drafts never served, nobody publishes their own text, history, rollback."""
+"""The review workflow: drafts are never served, nobody publishes their own text, history and
+rollback — in each language on its own."""
 
 from collections.abc import Callable
 from typing import Any
@@ -45,9 +46,9 @@ def step(url: str, action: Callable[..., Any], *args: Any) -> Any:
         return action(session, *args)
 
 
-def reply(url: str, intent: str, entities=()) -> str:
+def reply(url: str, intent: str, entities=(), lang: str = "en") -> str:
     with session_scope(url) as session:
-        return compose_answer(session, intent, list(entities)).text
+        return compose_answer(session, intent, list(entities), lang).text
 
 
 def test_seed_content_is_recorded_as_published_by_seed(kb_url: str, seed_content: Content) -> None:
@@ -315,3 +316,113 @@ def test_the_database_allows_one_published_and_one_open_version_per_item(
     with pytest.raises(IntegrityError):
         with session_scope(fresh_kb_url) as session:
             session.add_all([version(98), version(99)])
+
+
+# --------------------------------------------------------------------------- per language
+
+OVERVIEW_RU = OVERVIEW.in_lang("ru")
+
+
+def test_each_language_version_is_reviewed_and_published_on_its_own(fresh_kb_url: str) -> None:
+    url = fresh_kb_url
+    english, russian = reply(url, "ask_pns_overview"), reply(url, "ask_pns_overview", lang="ru")
+    draft(url, OVERVIEW_RU, lambda f: f.update(text="Новый текст обзора."))
+    draft(url, OVERVIEW, lambda f: f.update(text="A new overview."), author="bob")
+    # both languages have their own open change; neither is served
+    assert reply(url, "ask_pns_overview", lang="ru") == russian
+    assert reply(url, "ask_pns_overview") == english
+
+    step(url, review.submit, OVERVIEW_RU, "alice")
+    with pytest.raises(ReviewError, match="alice wrote v2"):  # four eyes in Russian too
+        step(url, review.publish, [OVERVIEW_RU], "alice")
+    step(url, review.approve, OVERVIEW_RU, "bob")
+    step(url, review.publish, [OVERVIEW_RU], "bob")
+    assert reply(url, "ask_pns_overview", lang="ru").startswith("Новый текст обзора.")
+    assert reply(url, "ask_pns_overview") == english  # the English draft is still a draft
+    with session_scope(url) as session:
+        assert revisions.open_revision(session, OVERVIEW).author == "bob"
+        history = revisions.versions(session, OVERVIEW_RU)
+        assert [(r.version, r.status, r.action) for r in history] == [
+            (1, "superseded", "seed"),
+            (2, "published", "edit"),
+        ]
+        assert "+text: Новый текст обзора." in history[1].diff
+        assert history[1].diff.startswith("--- answer:ask_pns_overview@ru v1")
+        # the Russian item holds only its text; sources stay with the English item
+        assert revisions.payload(history[1]) == {"text": "Новый текст обзора."}
+
+    restored = step(url, review.rollback, OVERVIEW_RU, 1, "carol")
+    assert (restored.version, restored.action) == (3, "rollback")
+    assert reply(url, "ask_pns_overview", lang="ru") == russian
+
+
+def test_a_russian_version_needs_its_english_item(fresh_kb_url: str) -> None:
+    new = entity_ref("antibody", "zic4")
+    with session_scope(fresh_kb_url) as session:
+        with pytest.raises(ContentError, match=r"entity:antibody:zic4 \(the English item\)"):
+            draft_records(
+                session,
+                [Record("t", new.in_lang("ru"), {"name": "анти-Zic4", "description": "Текст."})],
+                Change("alice", "edit"),
+            )
+    # drafted together, they go live together (the English first)
+    with session_scope(fresh_kb_url) as session:
+        draft_records(
+            session,
+            [
+                Record("t", new.in_lang("ru"), {"name": "анти-Zic4", "description": "Текст."}),
+                Record("t", new, {"name": "anti-Zic4", "description": "Text.", "sources": ["g21"]}),
+            ],
+            Change("alice", "edit"),
+            submit=True,
+        )
+    with session_scope(fresh_kb_url) as session:
+        with pytest.raises(ContentError, match="the English item"):  # Russian alone: not live
+            review.publish(session, [new.in_lang("ru")], "bob")
+    step(fresh_kb_url, review.publish, [new, new.in_lang("ru")], "bob")
+    with session_scope(fresh_kb_url) as session:
+        assert LiveContent(session).payload(new.in_lang("ru")) == {
+            "name": "анти-Zic4",
+            "description": "Текст.",
+            "synonyms": [],
+        }
+        assert ("antibody", "zic4", ("анти-Zic4",)) in [
+            (t.kind, t.key, t.names) for t in terms(session, "ru")
+        ]
+
+
+def test_a_russian_synonym_is_recognised_only_after_publishing(fresh_kb_url: str) -> None:
+    yo_ru = YO.in_lang("ru")
+    draft(fresh_kb_url, yo_ru, lambda f: f["synonyms"].append("антитела Йо"))
+    with session_scope(fresh_kb_url) as session:
+        assert (
+            "антитела Йо"
+            not in dict(((t.kind, t.key), t.names) for t in terms(session, "ru"))[
+                ("antibody", "yo")
+            ]
+        )
+    step(fresh_kb_url, review.submit, yo_ru, "alice")
+    step(fresh_kb_url, review.publish, [yo_ru], "bob")
+    with session_scope(fresh_kb_url) as session:
+        ru = {(t.kind, t.key): t.names for t in terms(session, "ru")}
+        en = {(t.kind, t.key): t.names for t in terms(session)}
+        assert "антитела Йо" in ru[("antibody", "yo")]
+        assert "антитела Йо" not in en[("antibody", "yo")]
+        assert not [n for n in en[("antibody", "yo")] if any("а" <= c <= "я" for c in n.lower())]
+
+
+def test_language_refs_parse_and_print_back() -> None:
+    assert str(parse_ref("answer:ask_tests@ru")) == "answer:ask_tests@ru"
+    assert (
+        parse_ref("answer:ask_tests@en")
+        == parse_ref("answer:ask_tests")
+        == Ref("answer", ("ask_tests",))
+    )
+    assert parse_ref("antibody:yo@RU") == YO.in_lang("ru")
+    assert str(parse_ref("centre@ru")) == "centre@ru"
+    with pytest.raises(ContentError, match="unknown language 'de'"):
+        parse_ref("answer:ask_tests@de")
+    with pytest.raises(ContentError, match="same in every language"):
+        parse_ref("source:g21@ru")
+    with pytest.raises(ContentError, match="same in every language"):
+        parse_ref("setting:emergency_number@ru")

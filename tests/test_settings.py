@@ -5,6 +5,7 @@ from bot.settings import (
     TELEGRAM_SECRET_VAR,
     TELEGRAM_TOKEN_VAR,
     TOKEN_VAR,
+    ensure_messenger_secrets,
     ensure_telegram_secret,
     ensure_token,
     load_settings,
@@ -104,3 +105,15 @@ def test_the_database_url_is_the_same_from_every_layer(tmp_path: Path) -> None:
     assert load_settings(environ=env).database_url == database_url(env)
     assert database_url(env).endswith(f"{tmp_path}/kb.sqlite3")
     assert database_url({"PNS_DATABASE_URL": "postgresql://x/y"}) == "postgresql://x/y"
+
+
+def test_messenger_secrets_are_generated_for_configured_messengers_only(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    assert ensure_messenger_secrets(env, environ={}) == {} and not env.exists()
+    found = ensure_messenger_secrets(env, environ={"PNS_MAX_TOKEN": "t"})
+    assert set(found) == {"PNS_MAX_SECRET"}
+    assert found["PNS_MAX_SECRET"].isalnum() and len(found["PNS_MAX_SECRET"]) == 40
+    assert read_env_file(env)["PNS_MAX_SECRET"] == found["PNS_MAX_SECRET"]
+    again = ensure_messenger_secrets(env, environ={"PNS_MAX_TOKEN": "t", "PNS_VK_TOKEN": "v"})
+    assert again["PNS_MAX_SECRET"] == found["PNS_MAX_SECRET"]
+    assert again["PNS_VK_SECRET"].isalnum() and again["PNS_VK_SECRET"] != again["PNS_MAX_SECRET"]

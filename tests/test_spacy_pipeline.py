@@ -58,6 +58,13 @@ def ents(nlp, text: str) -> list[tuple[str, str]]:
         ("i had brest cancr", ("cancer", "breast")),
         ("what is limbik encefalitis", ("syndrome", "limbic_encephalitis")),
         ("is plasmaferesis safe", ("treatment", "plasma_exchange")),
+        # Russian (nlu.russian), next to the English ruler in the same pipeline
+        ("у мамы нашли антитела к anti-Yo", ("antibody", "yo")),
+        ("что такое анти-Hu", ("antibody", "hu")),
+        ("отец болеет раком лёгких", ("cancer", "lung")),
+        ("немеют у него ноги", ("symptom", "numbness")),
+        ("сделали ЭНМГ", ("test", "enmg")),
+        ("что такое LEMS простыми словами", ("syndrome", "lems")),
         ("anty hu positive", ("antibody", "hu")),
         ("my husband is dizy", ("symptom", "dizziness")),
         ("explain stiff persn syndrome", ("syndrome", "stiff_person")),
@@ -151,6 +158,7 @@ def test_pipeline_is_saved_and_loaded_with_its_own_components(nlp) -> None:
         "pns_normalizer",
         "entity_ruler",
         "pns_fuzzy_matcher",
+        "pns_ru_matcher",
         "pns_entity_spans",
     ]
 

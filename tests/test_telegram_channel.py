@@ -39,21 +39,41 @@ def test_callback_data_is_the_payload_or_the_title_when_too_long() -> None:
     assert callback_data({"title": "Yes", "payload": long_payload}) == "Yes"
 
 
-def test_updates_give_chat_text_and_button_press() -> None:
-    message = {"update_id": 1, "message": {"chat": {"id": 5}, "text": "hi"}}
+def test_updates_give_chat_text_button_press_and_language() -> None:
+    message = {
+        "update_id": 1,
+        "message": {"chat": {"id": 5}, "text": "hi", "from": {"id": 5, "language_code": "ru"}},
+    }
     press = {
         "update_id": 2,
-        "callback_query": {"id": "q1", "data": "/affirm", "message": {"chat": {"id": 5}}},
+        "callback_query": {
+            "id": "q1",
+            "data": "/affirm",
+            "message": {"chat": {"id": 5}},
+            "from": {"id": 5, "language_code": "en-GB"},
+        },
     }
-    assert extract_update(message) == (5, "hi", None)
-    assert extract_update(press) == (5, "/affirm", "q1")
+    assert extract_update(message) == (5, "hi", None, "ru")
+    assert extract_update(press) == (5, "/affirm", "q1", "en-GB")
     assert extract_update({"update_id": 3, "edited_message": {"chat": {"id": 5}, "text": "x"}}) == (
         None,
         None,
         None,
+        None,
     )
-    assert extract_update({"message": {"chat": {"id": "5"}, "text": "x"}}) == (None, "x", None)
-    assert extract_update({"message": {"chat": {"id": 5}, "sticker": {}}}) == (5, None, None)
+    assert extract_update({"message": {"chat": {"id": "5"}, "text": "x"}}) == (
+        None,
+        "x",
+        None,
+        None,
+    )
+    assert extract_update({"message": {"chat": {"id": 5}, "sticker": {}}}) == (5, None, None, None)
+    assert (
+        extract_update({"message": {"chat": {"id": 5}, "text": "x", "from": {"language_code": 7}}})[
+            3
+        ]
+        is None
+    )
 
 
 @pytest.mark.parametrize("secret", ["", "has space", "x" * 257, "ünïcode"])

@@ -135,3 +135,134 @@ def test_a_fresh_question_is_left_alone() -> None:
         "ask_treatment",
         [],
     )
+
+
+# Russian answers to the form's yes/no questions, hedged ones included, and the English
+# hedges added with them (issue "Russian", item 4). Each row is one answer a patient typed.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # yes
+        ("да", YES),
+        ("Да.", YES),
+        ("да, к сожалению", YES),
+        ("к сожалению да", YES),
+        ("кажется да", YES),
+        ("вроде да", YES),
+        ("увы, да", YES),
+        ("ага", YES),
+        ("конечно", YES),
+        ("да, рак лёгкого в 2021 году", YES),
+        ("есть", YES),
+        ("была операция, да", YES),
+        ("ну да", YES),
+        ("ставили", YES),
+        ("нашли", YES),
+        ("скорее всего да", YES),
+        # no
+        ("нет", NO),
+        ("Нет!", NO),
+        ("неа", NO),
+        ("вроде нет", NO),
+        ("кажется нет", NO),
+        ("не было", NO),
+        ("не болела", NO),
+        ("никогда", NO),
+        ("насколько я знаю, нет", NO),
+        ("к счастью нет", NO),
+        ("нет, такого не было", NO),
+        ("ничего подобного", NO),
+        ("не думаю", NO),
+        ("по-моему нет", NO),
+        ("нету", NO),
+        # don't know / never tested (count as not found)
+        ("не знаю", UNKNOWN),
+        ("не знаю точно", UNKNOWN),
+        ("незнаю", UNKNOWN),
+        ("не проверяли", UNKNOWN),
+        ("нет, не проверяли", UNKNOWN),
+        ("не сдавали", UNKNOWN),
+        ("не уверена", UNKNOWN),
+        ("не помню", UNKNOWN),
+        ("понятия не имею", UNKNOWN),
+        ("трудно сказать", UNKNOWN),
+        ("анализ не делали", UNKNOWN),
+        ("хз", UNKNOWN),
+        # English hedges
+        ("I don't think so", NO),
+        ("not that I know of", NO),
+        ("not as far as I know", NO),
+        ("as far as I know, no", NO),
+        ("probably not", NO),
+        ("yes sadly", YES),
+        ("sadly yes", YES),
+        ("I'm afraid so", YES),
+        ("I think so", YES),
+        ("unfortunately yes", YES),
+        ("nobody ever tested that", UNKNOWN),
+        ("no one has checked", UNKNOWN),
+        ("never had the test", UNKNOWN),
+        # button payloads (language-neutral)
+        ('/deny{"answer": "dont_know"}', UNKNOWN),
+        ('/deny{"answer":"dont_know"}', UNKNOWN),
+        ("/deny", NO),
+        ("/affirm", YES),
+        # not an answer
+        ("что такое ПНС?", None),
+        ("как лечат синдром Ламберта-Итона", None),
+        ("почему это происходит", None),
+        ("", None),
+    ],
+)
+def test_russian_and_hedged_answers(text: str, expected: str | None) -> None:
+    assert answer_kind(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("стоп", True),
+        ("Хватит", True),
+        ("отмена", True),
+        ("не хочу отвечать", True),
+        ("я больше не буду отвечать", True),
+        ("хватит вопросов", True),
+        ("да", False),
+        ("не знаю", False),
+        ("что значит стоп-сигнал в анализе", False),
+    ],
+)
+def test_russian_stop(text: str, expected: bool) -> None:
+    assert wants_to_stop(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "expected"),
+    [
+        ("у мамы рака не было", "рака", True),
+        ("анти-Yo не нашли", "анти-Yo", True),
+        ("анти-Hu отрицательный", "анти-Hu", True),
+        ("онкологии нет, но немеют ноги", "онкологии", True),
+        ("онкологии нет, но немеют ноги", "немеют ноги", False),
+        ("никакого рака не находили", "рака", True),
+        ("у папы рак лёгкого", "рак лёгкого", False),
+        ("нашли анти-Hu", "анти-Hu", False),
+    ],
+)
+def test_russian_negation(text: str, entity: str, expected: bool) -> None:
+    start = text.index(entity)
+    assert is_negated(text, start, start + len(entity)) is expected
+
+
+def test_russian_follow_ups() -> None:
+    assert is_follow_up("а как его лечат?")
+    assert is_follow_up("А что насчёт анти-Ri?")
+    assert not is_follow_up("что такое ПНС?")
+    # a new entity asked "the same way" keeps the previous intent
+    assert resolve_follow_up(
+        "ask_syndrome", [("antibody", "ri")], "а что насчёт анти-Ri?", "ask_antibodies", []
+    ) == ("ask_antibodies", [("antibody", "ri")])
+    # no entity, refers back: the previous entities
+    assert resolve_follow_up(
+        "ask_treatment", [], "а как это лечат?", "ask_syndrome", [("syndrome", "lems")]
+    ) == ("ask_treatment", [("syndrome", "lems")])

@@ -52,13 +52,16 @@ def test_content_edited_around_the_workflow_is_reported(fresh_kb_url: str) -> No
         lems = session.execute(select(Entity).where(Entity.key == "lems")).scalar_one()
         session.execute(delete(entity_source).where(entity_source.c.entity_id == lems.id))
         answer = session.execute(select(Answer).where(Answer.intent == "ask_cause")).scalar_one()
-        answer.text = "   "
+        answer.translation("en").text = "   "
         hu = session.execute(select(Entity).where(Entity.key == "hu")).scalar_one()
         hu.synonyms.append(Synonym(text="PCA-1"))  # anti-Yo's lab name
     found = problems(fresh_kb_url)
     assert "entity:syndrome:lems: needs at least one source key" in found
     assert "answer:ask_cause: 'text' must be non-empty text" in found
-    assert "entity:antibody:hu, entity:antibody:yo: duplicate synonym 'pca 1'" in found
+    assert (
+        "entity:antibody:hu, entity:antibody:yo, entity:antibody:yo@ru: duplicate synonym 'pca 1'"
+        in found
+    )
     assert any(
         p.startswith("answer:ask_cause: live content differs from published v1") for p in found
     )
@@ -116,3 +119,40 @@ def test_an_answer_the_assistant_never_shows_is_reported(fresh_kb_url: str) -> N
         session.add(Answer(intent="inform_condition", text="Tell your doctor."))
     found = problems(fresh_kb_url)
     assert "answer:inform_condition: the assistant never shows answers for this intent" in found
+
+
+def test_every_item_lacking_a_language_is_reported_and_the_cli_exits_1(
+    fresh_kb_url: str,
+) -> None:
+    from kb.cli import EXIT_PROBLEMS, main
+    from kb.models import AnswerText, EntityText, PhraseText
+
+    with session_scope(fresh_kb_url) as session:
+        yo = session.execute(select(Entity).where(Entity.key == "yo")).scalar_one()
+        cause = session.execute(
+            select(Answer).where(Answer.intent == "ask_cause", Answer.entity_id.is_(None))
+        ).scalar_one()
+        handoff = session.execute(select(Phrase).where(Phrase.key == "handoff")).scalar_one()
+        session.execute(
+            delete(EntityText).where(EntityText.entity_id == yo.id, EntityText.lang == "ru")
+        )
+        session.execute(
+            delete(AnswerText).where(AnswerText.answer_id == cause.id, AnswerText.lang == "ru")
+        )
+        session.execute(
+            delete(PhraseText).where(PhraseText.phrase_id == handoff.id, PhraseText.lang == "ru")
+        )
+        linked = session.execute(
+            select(PhraseText).join(Phrase).where(Phrase.key == "linked.cancer")
+        ).scalars()
+        next(p for p in linked if p.lang == "ru").text = "Опухоли: {names}."
+    found = problems(fresh_kb_url)
+    for expected in (
+        "entity:antibody:yo@ru: contract id has no entry (Russian)",
+        "answer:ask_cause@ru: knowledge intent has no general answer (Russian)",
+        "phrase:handoff@ru: phrase used by the answers is missing (Russian)",
+    ):
+        assert expected in found, found
+    assert any(p.startswith("phrase:linked.cancer@ru: unknown placeholder") for p in found)
+    assert not [p for p in found if p.startswith(("entity:antibody:yo:", "answer:ask_cause:"))]
+    assert main(["--database-url", fresh_kb_url, "validate"]) == EXIT_PROBLEMS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,7 +10,16 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.settings import load_settings
-from bot.web.server import NODE_MODULES, content_security_policy, create_app, origin_of, render_page
+from bot.web.server import (
+    NODE_MODULES,
+    PAGE_LANGS,
+    WIDGET_LABELS,
+    content_security_policy,
+    create_app,
+    origin_of,
+    page_texts,
+    render_page,
+)
 
 
 @pytest.fixture()
@@ -28,8 +38,41 @@ async def test_page_has_the_widget_with_its_channel_address(client: TestClient) 
     assert "$" not in html  # every template value filled in
 
 
+@pytest.mark.parametrize(
+    ("path", "lang", "other", "heading", "label"),
+    [
+        ("/", "ru", "en", "Паранеопластические неврологические синдромы", "Ваш вопрос"),
+        ("/en/", "en", "ru", "Paraneoplastic neurological syndromes", "Your question"),
+    ],
+)
+async def test_page_in_each_language_links_to_the_other(
+    client: TestClient, path: str, lang: str, other: str, heading: str, label: str
+) -> None:
+    html = await (await client.get(path)).text()
+    assert f'<html lang="{lang}">' in html and f"<h1>{heading}</h1>" in html
+    assert f'<label for="pns-chat-input">{label}</label>' in html
+    other_path = "/en/" if other == "en" else "/"
+    assert f'<a href="{other_path}" lang="{other}" hreflang="{other}"' in html
+    labels = html.split('data-labels="', 1)[1].split('"', 1)[0]
+    widget = json.loads(labels.replace("&quot;", '"'))
+    assert set(widget) == set(WIDGET_LABELS) and all(widget.values())
+    assert "$" not in html
+
+
+async def test_english_page_without_the_slash(client: TestClient) -> None:
+    response = await client.get("/en", allow_redirects=False)
+    assert response.status == 301 and response.headers["Location"] == "/en/"
+
+
+def test_both_languages_have_the_same_texts() -> None:
+    texts = page_texts()
+    assert set(texts) == set(PAGE_LANGS)
+    assert set(texts["ru"]) == set(texts["en"])
+    assert texts["ru"]["too_long"].count("{n}") == texts["en"]["too_long"].count("{n}") == 1
+
+
 async def test_every_response_has_the_security_headers(client: TestClient) -> None:
-    for path in ("/", "/static/chat.js", "/vendor/socket.io.min.js"):
+    for path in ("/", "/en/", "/static/chat.js", "/vendor/socket.io.min.js"):
         response = await client.get(path)
         assert response.status == 200, path
         assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")

@@ -9,10 +9,17 @@ Rasa 3.6's own connectors are close but not safe enough for a clinic's public su
   the session room on python-socketio 5.x, so replies are lost, and it starts the session
   (disclosure) only at the first typed message;
 - :mod:`bot.channels.telegram` — Telegram, authenticated by the webhook secret token;
-- :mod:`bot.channels.limits` — the limits and checks the three share;
+- :mod:`bot.channels.max` — MAX (VK's messenger), webhook with a secret header;
+- :mod:`bot.channels.vk` — VK community messages through the Callback API;
+- :mod:`bot.channels.pipeline` — the one input path all of them use (body limits, checks,
+  control characters, rate limit, "temporarily unavailable"), with
+  :mod:`bot.channels.limits`, :mod:`bot.channels.rate_limit`, :mod:`bot.channels.silence`;
+- :mod:`bot.channels.texts` — what the channels themselves say, in Russian and English;
 - :mod:`bot.channels.credentials` — writes the credentials file Rasa is started with,
   leaving out channels whose environment variables are not set.
 """
 
-#: The Telegram channel's key in ``credentials.yml`` (its class path).
+#: The messaging channels' keys in ``credentials.yml`` (their class paths).
 TELEGRAM_CHANNEL = "bot.channels.telegram.SecretTelegramInput"
+MAX_CHANNEL = "bot.channels.max.MaxInput"
+VK_CHANNEL = "bot.channels.vk.VkInput"

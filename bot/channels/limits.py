@@ -1,8 +1,9 @@
 """Size limits and shape checks shared by the input channels.
 
-One place decides how much a client may send, so the REST channel, the widget and
-Telegram treat a long or malformed message the same way: it is refused before it
-reaches NLU (which would spend seconds of CPU on a pasted book) or the tracker store.
+One place decides how much a client may send, so every channel (REST, the widget,
+Telegram, MAX, VK) treats a long or malformed message the same way: it is refused before
+it reaches NLU (which would spend seconds of CPU on a pasted book) or the tracker store.
+The channels call these checks through :mod:`bot.channels.pipeline`, never on their own.
 """
 
 from __future__ import annotations
@@ -25,27 +26,23 @@ MAX_SENDER_CHARS = 128
 #: printable, no spaces or slashes, so they are safe in URLs and logs.
 SENDER_ID = re.compile(rf"^[A-Za-z0-9_.:@+=-]{{1,{MAX_SENDER_CHARS}}}$")
 
-TOO_LONG_REPLY = (
-    f"Sorry, that message is too long for me. Please keep it under {MAX_MESSAGE_CHARS} "
-    "characters, or ask one question at a time."
-)
-
-
-#: What a patient reads instead of silence when the assistant could not answer (an action
-#: server or a database unreachable): short, honest, and telling them what to do.
-UNAVAILABLE_REPLY = (
-    "Sorry, the assistant is temporarily unavailable. Please try again in a few minutes. "
-    "If you are worried about new or worsening symptoms, please contact your doctor."
-)
-
 
 class RequestError(ValueError):
-    """A client error: the HTTP status to answer with and a message saying what to fix."""
+    """A client error: the HTTP status to answer with and a message saying what to fix.
 
-    def __init__(self, status: int, message: str) -> None:
+    ``kind`` names the refusals a patient can do something about (``"too_long"``,
+    ``"too_many"``): messaging channels, which cannot show an HTTP status, tell the patient
+    in the chat (:mod:`bot.channels.texts`); other refusals are not the patient's doing.
+    """
+
+    def __init__(
+        self, status: int, message: str, kind: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.kind = kind
+        self.retry_after = retry_after
 
     def as_json(self) -> dict[str, Any]:
         """The response body, the same shape on every channel."""
@@ -93,6 +90,20 @@ def clean_metadata(value: Any) -> Any:
     return value
 
 
+def check_text(text: object) -> str:
+    """A message text, cleaned: 400 if empty or not Unicode text, 413 if too long."""
+    if not isinstance(text, str) or not text.strip():
+        raise RequestError(400, "'message' must be a non-empty string")
+    text = clean_text(text)
+    if not text.strip():
+        raise RequestError(400, "'message' must contain text, not only control characters")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise RequestError(
+            413, f"'message' is longer than {MAX_MESSAGE_CHARS} characters", kind="too_long"
+        )
+    return text
+
+
 @dataclass(frozen=True)
 class ChatMessage:
     """A checked incoming message: who sends it, the text, optional metadata."""
@@ -113,14 +124,7 @@ def check_message(data: Mapping[str, Any]) -> ChatMessage:
             f"'sender' must be a string of 1 to {MAX_SENDER_CHARS} letters, digits or _.:@+=- "
             "(one id per conversation)",
         )
-    text = data.get("message")
-    if not isinstance(text, str) or not text.strip():
-        raise RequestError(400, "'message' must be a non-empty string")
-    text = clean_text(text)
-    if not text.strip():
-        raise RequestError(400, "'message' must contain text, not only control characters")
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise RequestError(413, f"'message' is longer than {MAX_MESSAGE_CHARS} characters")
+    text = check_text(data.get("message"))
     metadata = data.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise RequestError(400, "'metadata' must be a JSON object if given")

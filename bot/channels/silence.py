@@ -1,7 +1,8 @@
 """Did a turn fail, and was a turn without any answer meant to be silent?
 
-In both failure cases the patient is told to retry (``UNAVAILABLE_REPLY``) instead of
-getting silence or a misleading "Sorry, I can't help with that".
+In both failure cases the patient is told to retry (:data:`bot.channels.texts.UNAVAILABLE`,
+sent by :mod:`bot.channels.pipeline`) instead of getting silence or a misleading "Sorry,
+I can't help with that".
 
 The one deliberate silence is a conversation handed to a person (``request_human``
 pauses it: the bot stays quiet until ``/restart``). Any other turn that produced no

@@ -12,7 +12,11 @@ and ``quick_replies``) and fixes that, and it also:
   wait for the first typed message; a known, live session is left as it is (reload);
 - accepts a message only for a session the sending socket has joined, so nobody can
   write into someone else's conversation by guessing its id;
-- refuses over-long messages with an explanation (:mod:`bot.channels.limits`).
+- takes every message through the shared input path (:mod:`bot.channels.pipeline`):
+  control characters cleaned, over-long messages and floods refused with an explanation
+  in the chat, malformed ones (not an object, no text, more than
+  :data:`~bot.channels.limits.MAX_BODY_BYTES` of JSON) ignored, and "temporarily
+  unavailable" when the turn failed or came back silent.
 
 Sessions always persist (``session_persistence`` is implied): the widget keeps its
 session id in the browser tab and asks for it again after a reload.
@@ -31,34 +35,23 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 from socketio import AsyncServer
 
-from bot.channels.limits import (
-    MAX_MESSAGE_CHARS,
-    SENDER_ID,
-    TOO_LONG_REPLY,
-    UNAVAILABLE_REPLY,
-    RequestError,
-    clean_text,
-)
-from bot.channels.silence import silence_expected, turn_failed
+from bot.channels.limits import MAX_BODY_BYTES, SENDER_ID, ChatMessage, RequestError
+from bot.channels.pipeline import InputPipeline
 
 logger = logging.getLogger(__name__)
-
-
-class CountingSocketIOOutput(SocketIOOutput):
-    """Rasa's socket.io output, counting what it sent so silence can be noticed."""
-
-    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
-        super().__init__(sio, bot_message_evt)
-        self.sent = 0
-
-    async def _send_message(self, socket_id: str, response: Any) -> None:
-        self.sent += 1
-        await super()._send_message(socket_id, response)
 
 
 def valid_session_id(value: object) -> str | None:
     """``value`` if it can name a conversation (see :data:`SENDER_ID`), else None."""
     return value if isinstance(value, str) and SENDER_ID.match(value) else None
+
+
+def event_size(data: object) -> int:
+    """Bytes of ``data`` as JSON: the socket.io counterpart of a request body's size."""
+    try:
+        return len(json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError):
+        return MAX_BODY_BYTES + 1
 
 
 def message_metadata(value: object) -> dict[str, Any]:
@@ -78,6 +71,22 @@ class SessionSocketIOInput(SocketIOInput):
     def name(cls) -> str:
         return "socketio"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pipeline = InputPipeline(self.name())
+
+    def admit(self, data: object) -> ChatMessage | RequestError:
+        """A ``user_uttered`` event through the shared checks (its size counts like a body's)."""
+        if not isinstance(data, dict):
+            return RequestError(400, "a message must be an object")
+        if event_size(data) > MAX_BODY_BYTES:
+            return RequestError(413, f"a message event is larger than {MAX_BODY_BYTES} bytes")
+        return self.pipeline.admit(
+            data.get("session_id"),
+            data.get("message"),
+            message_metadata(data.get(self.metadata_key)),
+        )
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's blueprint, with the session and message handlers replaced."""
         webhook = super().blueprint(on_new_message)
@@ -96,62 +105,48 @@ class SessionSocketIOInput(SocketIOInput):
             await sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
             if "rasa" in app:
-                await self.start_session(app["rasa"], sio, session_id)
+                hint = data.get("lang") if isinstance(data.get("lang"), str) else None
+                await self.start_session(app["rasa"], sio, session_id, hint)
 
         async def user_uttered(sid: str, data: dict[str, Any] | None) -> None:
-            if not isinstance(data, dict):
-                return
-            session_id = valid_session_id(data.get("session_id"))
+            session_id = (
+                valid_session_id(data.get("session_id")) if isinstance(data, dict) else None
+            )
             if session_id is None or session_id not in sio.rooms(sid, namespace=namespace):
                 logger.warning("socket.io message for a session the socket has not joined; ignored")
                 return
-            text = data.get("message")
-            if not isinstance(text, str):
-                return
-            try:
-                text = clean_text(text)
-            except RequestError:
-                return
-            if not text.strip():
-                return
-            output = CountingSocketIOOutput(sio, self.bot_message_evt)
-            if len(text) > MAX_MESSAGE_CHARS:
-                await output.send_text_message(session_id, TOO_LONG_REPLY)
-                return
-            try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        output,
-                        session_id,
-                        input_channel=self.name(),
-                        metadata=message_metadata(data.get(self.metadata_key)),
-                    )
-                )
-            except Exception:  # the patient must not be left waiting for an answer
-                logger.exception("socket.io message of a session could not be handled")
+            assert isinstance(data, dict)
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            text, metadata = data.get("message"), message_metadata(data.get(self.metadata_key))
+            admitted = self.admit(data)
             agent = getattr(app["rasa"].ctx, "agent", None) if "rasa" in app else None
-            if turn_failed(output) or (
-                not output.sent and not await silence_expected(agent, session_id)
-            ):
-                # no answer: the turn failed, or an action server was unreachable
-                await output.send_text_message(session_id, UNAVAILABLE_REPLY)
+            await self.pipeline.deliver(
+                admitted, text, metadata, output, on_new_message, agent, session_id
+            )
 
         # python-socketio keeps one handler per event: these replace Rasa's.
         sio.on("session_request", session_request, namespace=namespace)
         sio.on(self.user_message_evt, user_uttered, namespace=namespace)
         return webhook
 
-    async def start_session(self, server: Sanic, sio: AsyncServer, session_id: str) -> None:
+    async def start_session(
+        self, server: Sanic, sio: AsyncServer, session_id: str, lang: str | None = None
+    ) -> None:
         """Run ``action_session_start`` for a new (or expired) conversation, as Rasa would at
         its first message, so the widget shows the disclosure before the user types.
 
-        Uses the agent's lock so it cannot interleave with a message of the same session.
+        The metadata says that no message follows (``session_request``: the disclosure is sent
+        now, see actions.conversation.ActionSessionStart) and which language the page is in
+        (``lang``, the widget's hint). Uses the agent's lock so it cannot interleave with a
+        message of the same session.
         """
         agent = getattr(server.ctx, "agent", None)
         if agent is None or not agent.is_ready():
             return
         output = SocketIOOutput(sio, self.bot_message_evt)
         async with agent.lock_store.lock(session_id):
-            tracker = await agent.processor.fetch_tracker_and_update_session(session_id, output)
+            metadata = {"session_request": True, **({"lang": lang} if lang else {})}
+            tracker = await agent.processor.fetch_tracker_and_update_session(
+                session_id, output, metadata
+            )
             await agent.processor.save_tracker(tracker)

@@ -10,7 +10,12 @@ secret token given to ``setWebhook``, which Telegram then sends with every updat
   before the body is even read, so such a request never reaches the bot;
 - registers the webhook (``setWebhook`` with the secret) when the server starts, if a
   public ``webhook_url`` is configured; failing to reach Telegram is logged, not fatal;
-- maps the ``/start`` command (and ``/help``) to intents, so starting the bot greets;
+- maps the ``/start`` command (and ``/help``) to intents, so starting the bot greets,
+  and follows the greeting with the KB's privacy notice (no names, phone or document
+  numbers); the command menu is registered in Russian and English (``setMyCommands``);
+- passes the user's ``language_code`` (``ru*``/``en*``) as ``metadata.lang``;
+- takes every message through the shared input path (:mod:`bot.channels.pipeline`: limits,
+  control characters, rate limit, "temporarily unavailable");
 - turns buttons into an inline keyboard and acknowledges button presses
   (``answerCallbackQuery``, which stops the client's spinner);
 - sends every text as plain text (no ``parse_mode``), so staff-written text that
@@ -22,6 +27,7 @@ secret token given to ``setWebhook``, which Telegram then sends with every updat
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -37,8 +43,9 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.limits import MAX_MESSAGE_CHARS, TOO_LONG_REPLY, RequestError, parse_json_object
-from bot.channels.rest import read_limited_body
+from bot.channels.limits import ChatMessage, RequestError
+from bot.channels.pipeline import InputPipeline, Turn, read_json
+from bot.channels.texts import language_hint, message_language, privacy_notice
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +57,17 @@ SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_CALLBACK_BYTES = 64
 #: Bot commands and the message the assistant understands for them.
 COMMANDS = {"/start": "/greet", "/help": "/ask_capabilities"}
+#: The command menu, by the user's app language (Russian is also the default menu).
+COMMAND_MENU = {
+    "ru": [
+        {"command": "start", "description": "Начать разговор"},
+        {"command": "help", "description": "Что умеет помощник"},
+    ],
+    "en": [
+        {"command": "start", "description": "Start the conversation"},
+        {"command": "help", "description": "What the assistant can do"},
+    ],
+}
 
 
 def command_text(text: str) -> str:
@@ -121,6 +139,7 @@ class SecretTelegramInput(InputChannel):
         self.secret_token = secret_token
         self.webhook_url = webhook_url
         self.api_url = api_url
+        self.pipeline = InputPipeline(self.name())
 
     def get_output_channel(self) -> TelegramBotOutput:
         return TelegramBotOutput(self.access_token, self.api_url)
@@ -153,6 +172,21 @@ class SecretTelegramInput(InputChannel):
                 "telegram: setWebhook failed (%s); the channel receives nothing until it succeeds",
                 error,
             )
+            return
+        await self.register_commands(out)
+
+    async def register_commands(self, out: TelegramBotOutput) -> None:
+        """The ``/start`` and ``/help`` menu in Russian (default) and English."""
+        for lang in ("ru", "en"):
+            params: dict[str, Any] = {
+                "commands": json.dumps(COMMAND_MENU[lang], ensure_ascii=False)
+            }
+            if lang != "ru":
+                params["language_code"] = lang
+            try:
+                await out.request("setMyCommands", params)
+            except (TelegramAPIError, ClientError, OSError) as error:
+                logger.warning("telegram: setMyCommands (%s) failed: %s", lang, error)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """``GET /`` (health) and ``POST /webhook`` under ``/webhooks/telegram``."""
@@ -178,43 +212,70 @@ class SecretTelegramInput(InputChannel):
                     {"status": 403, "error": "wrong or missing secret token"}, status=403
                 )
             try:
-                update = parse_json_object(await read_limited_body(request))
+                update = await read_json(request)
             except RequestError as error:
                 return response.json(error.as_json(), status=error.status)
-            await self.handle_update(update, out, on_new_message)
+            await self.handle_update(
+                update, out, on_new_message, getattr(request.app.ctx, "agent", None)
+            )
             return response.json({"ok": True})
 
         return webhook
+
+    def admit(self, update: dict[str, Any]) -> ChatMessage | RequestError | None:
+        """A text message or button press through the shared checks; None for other updates."""
+        chat_id, text, _, locale = extract_update(update)
+        if chat_id is None or text is None:
+            return None
+        return self.pipeline.admit(str(chat_id), command_text(text), update_metadata(locale))
 
     async def handle_update(
         self,
         update: dict[str, Any],
         out: TelegramBotOutput,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any | None = None,
     ) -> None:
         """Pass a text message or a button press to the bot; ignore other update kinds.
 
         Errors are logged, and Telegram still gets 200: a non-2xx answer makes Telegram
         re-send the same update, again and again, holding up the chat's later updates.
         """
-        chat_id, text, callback_id = extract_update(update)
+        chat_id, text, callback_id, locale = extract_update(update)
+        metadata = update_metadata(locale)
+        admitted = self.admit(update)
         try:
             if callback_id is not None:
                 await out.answer_callback_query(callback_id)
-            if chat_id is None or text is None:
+            if admitted is None or text is None:
                 return
-            if len(text) > MAX_MESSAGE_CHARS:
-                await out.send_message(chat_id, TOO_LONG_REPLY)
-                return
-            await on_new_message(
-                UserMessage(command_text(text), out, str(chat_id), input_channel=self.name())
+            sender = str(chat_id)
+            outcome = await self.pipeline.deliver(
+                admitted, text, metadata, out, on_new_message, agent, sender
             )
+            if is_start(text) and outcome is Turn.ANSWERED:
+                notice = privacy_notice(message_language(text, metadata))
+                await self.pipeline.send_safely(out, sender, notice)
         except Exception:
             logger.exception("telegram: update %s could not be handled", update.get("update_id"))
 
 
-def extract_update(update: dict[str, Any]) -> tuple[int | None, str | None, str | None]:
-    """``(chat id, text, callback query id)`` of a text message or a button press."""
+def update_metadata(locale: str | None) -> dict[str, str] | None:
+    """``{"lang": …}`` from the user's ``language_code`` when it is Russian or English."""
+    lang = language_hint(locale)
+    return {"lang": lang} if lang else None
+
+
+def is_start(text: str) -> bool:
+    """Whether ``text`` is the ``/start`` command (the conversation's welcome)."""
+    return command_text(text) == COMMANDS["/start"]
+
+
+def extract_update(
+    update: dict[str, Any],
+) -> tuple[int | None, str | None, str | None, str | None]:
+    """``(chat id, text, callback query id, user's language code)`` of a text message or a
+    button press; Nones for anything else."""
     query = update.get("callback_query")
     if isinstance(query, dict):
         chat = (query.get("message") or {}).get("chat") or {}
@@ -223,12 +284,31 @@ def extract_update(update: dict[str, Any]) -> tuple[int | None, str | None, str 
             _chat_id(chat),
             data if isinstance(data, str) else None,
             query_id if isinstance(query_id, str) else None,
+            _language_code(query.get("from")),
         )
     message = update.get("message")
     if isinstance(message, dict):
         text = message.get("text")
-        return _chat_id(message.get("chat") or {}), text if isinstance(text, str) else None, None
-    return None, None, None
+        return (
+            _chat_id(message.get("chat") or {}),
+            text if isinstance(text, str) else None,
+            None,
+            _language_code(message.get("from")),
+        )
+    return None, None, None, None
+
+
+def _language_code(user: object) -> str | None:
+    code = user.get("language_code") if isinstance(user, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def update_language(update: dict[str, Any]) -> str | None:
+    """``from.language_code`` of the message or button press ("ru", "en-GB", …), if any."""
+    part = update.get("callback_query") or update.get("message")
+    sender = part.get("from") if isinstance(part, dict) else None
+    code = sender.get("language_code") if isinstance(sender, dict) else None
+    return code if isinstance(code, str) and code else None
 
 
 def _chat_id(chat: object) -> int | None:

@@ -1,6 +1,7 @@
 """The clinic demo page with the chat widget, served on ``PNS_WEB_PORT`` (default 8000).
 
-Only static files: the page (with the socket.io address filled in), the widget's script
+Only static files: the page, in Russian at ``/`` and in English at ``/en/`` (texts in
+``templates/page_text.yml``, with the socket.io address filled in), the widget's script
 and styles, and the socket.io client from ``bot/web/node_modules`` (installed by ``make``
 with ``npm ci``; served locally because the clinic's network may have no internet and a
 CDN would learn who reads a page about cancer). The widget then talks to the Rasa server
@@ -17,11 +18,13 @@ with the same policy; everything there needs a staff login.
 from __future__ import annotations
 
 import html
+import json
 import string
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
 from aiohttp import web
 
 from bot.channels.limits import MAX_MESSAGE_CHARS
@@ -32,6 +35,21 @@ from bot.web.admin.web import auth_middleware
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 TEMPLATE = WEB_DIR / "templates" / "index.html"
+#: The page's and the widget's texts per language (Russian, the clinic's, is the default).
+PAGE_TEXT = WEB_DIR / "templates" / "page_text.yml"
+PAGE_LANGS = ("ru", "en")
+#: Texts chat.js needs, passed to it as JSON in the widget's ``data-labels``.
+WIDGET_LABELS = (
+    "you_said",
+    "assistant",
+    "answer_options",
+    "answering",
+    "connecting",
+    "connection_lost",
+    "unreachable",
+    "too_long",
+    "new_tab",
+)
 NODE_MODULES = WEB_DIR / "node_modules"
 #: Browser files taken from npm packages: URL name → path under node_modules.
 VENDOR_FILES = {"socket.io.min.js": "socket.io-client/dist/socket.io.min.js"}
@@ -64,9 +82,23 @@ def content_security_policy(socket_url: str) -> str:
     )
 
 
-def render_page(settings: Settings) -> str:
-    """The page with the widget's settings as HTML-escaped data attributes."""
+def page_texts() -> dict[str, dict[str, str]]:
+    with PAGE_TEXT.open(encoding="utf-8") as file:
+        texts: dict[str, dict[str, str]] = yaml.safe_load(file)
+    return texts
+
+
+def render_page(settings: Settings, lang: str = "ru") -> str:
+    """The page in ``lang`` (its ``<html lang>``, texts and the widget's labels), with the
+    widget's settings as HTML-escaped data attributes."""
+    texts = page_texts()
+    other = next(code for code in PAGE_LANGS if code != lang)
     values = {
+        **texts[lang],
+        "lang": lang,
+        "other_lang": other,
+        "other_path": texts[other]["path"],
+        "labels": json.dumps({key: texts[lang][key] for key in WIDGET_LABELS}, ensure_ascii=False),
         "socket_url": settings.web_socket_url,
         "socket_path": SOCKET_PATH,
         "max_length": str(MAX_MESSAGE_CHARS),
@@ -92,7 +124,7 @@ def create_app(settings: Settings, node_modules: Path = NODE_MODULES) -> web.App
             f"{', '.join(map(str, missing))} not found: install the web files with "
             "`make run` or `npm ci --prefix bot/web`"
         )
-    page = render_page(settings)
+    pages = {lang: render_page(settings, lang) for lang in PAGE_LANGS}
     csp = content_security_policy(settings.web_socket_url)
 
     @web.middleware
@@ -104,8 +136,14 @@ def create_app(settings: Settings, node_modules: Path = NODE_MODULES) -> web.App
         response.headers["Cache-Control"] = "no-cache"
         return response
 
-    async def index(_: web.Request) -> web.Response:
-        return web.Response(text=page, content_type="text/html", charset="utf-8")
+    def page(lang: str) -> Handler:
+        async def serve(_: web.Request) -> web.Response:
+            return web.Response(text=pages[lang], content_type="text/html", charset="utf-8")
+
+        return serve
+
+    async def english_without_slash(_: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("/en/")
 
     async def health(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -120,7 +158,9 @@ def create_app(settings: Settings, node_modules: Path = NODE_MODULES) -> web.App
     app = web.Application(
         middlewares=[security_headers, auth_middleware], client_max_size=ADMIN_MAX_BODY
     )
-    app.router.add_get("/", index)
+    app.router.add_get("/", page("ru"))  # the clinic's language first
+    app.router.add_get("/en/", page("en"))
+    app.router.add_get("/en", english_without_slash)
     app.router.add_get("/healthz", health)
     app.router.add_get("/vendor/{name}", vendor)
     app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)

@@ -1,8 +1,10 @@
-"""The assistant with every channel on, shared by the channel tests (web, Telegram, REST).
+"""The assistant with every channel on, shared by the channel tests (web, REST, Telegram,
+MAX, VK).
 
-One stack for all of them: starting `python -m bot run` takes about a minute. Telegram is
-enabled the way an operator enables it (environment variables), pointed at a local fake
-Bot API server. Tests of this stack must not stop it, and use conversation ids of their own.
+One stack for all of them: starting `python -m bot run` takes about a minute. Telegram, MAX
+and VK are enabled the way an operator enables them (environment variables), each pointed
+at a local fake of its API. Tests of this stack must not stop it, and use conversation ids
+of their own.
 """
 
 from __future__ import annotations
@@ -15,12 +17,23 @@ from sqlalchemy import select
 
 from kb.db import session_scope
 from kb.models import Answer
+from tests.integration.fake_max import FakeMaxApi
 from tests.integration.fake_telegram import FakeTelegramApi
+from tests.integration.fake_vk import FakeVkApi
 from tests.integration.running import Assistant, start_assistant, stop_assistant
 
 TELEGRAM_TOKEN = "123456:TEST-fake-bot-token"
 TELEGRAM_SECRET = "integration-secret_0123456789"
 TELEGRAM_WEBHOOK_URL = "https://pns.example.org/webhooks/telegram/webhook"
+MAX_TOKEN = "max-integration-bot-token"
+MAX_SECRET = "maxIntegrationSecret0123"
+MAX_WEBHOOK_URL = "https://pns.example.org/webhooks/max/webhook"
+VK_TOKEN = "vk-integration-community-token"
+VK_GROUP = 4242
+VK_SECRET = "vkIntegrationSecret42"
+VK_CONFIRMATION = "c0nf1rm42"
+#: Per-sender burst of this stack (the flood tests send one more; conversations stay below).
+RATE_BURST = 10
 
 #: Staff-written text with markup: it must reach patients as text, never as HTML.
 STAFF_MARKUP = (
@@ -32,16 +45,20 @@ OVERVIEW_QUESTION = "what is a paraneoplastic neurological syndrome?"
 
 @dataclass
 class Channels:
-    """The running assistant and the fake Telegram API it talks to."""
+    """The running assistant and the fake messenger APIs it talks to."""
 
     assistant: Assistant
     telegram: FakeTelegramApi
+    max: FakeMaxApi
+    vk: FakeVkApi
     secret: str = TELEGRAM_SECRET
 
 
 @pytest.fixture(scope="session")
 def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
     telegram = FakeTelegramApi(TELEGRAM_TOKEN).start()
+    max_api = FakeMaxApi(MAX_TOKEN).start()
+    vk_api = FakeVkApi(VK_TOKEN).start()
     assistant = start_assistant(
         tmp_path_factory.mktemp("channels"),
         {
@@ -49,11 +66,23 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
             "PNS_TELEGRAM_SECRET": TELEGRAM_SECRET,
             "PNS_TELEGRAM_API_URL": telegram.url,
             "PNS_TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
+            "PNS_MAX_TOKEN": MAX_TOKEN,
+            "PNS_MAX_SECRET": MAX_SECRET,
+            "PNS_MAX_API_URL": max_api.url,
+            "PNS_MAX_WEBHOOK_URL": MAX_WEBHOOK_URL,
+            "PNS_VK_TOKEN": VK_TOKEN,
+            "PNS_VK_GROUP_ID": str(VK_GROUP),
+            "PNS_VK_SECRET": VK_SECRET,
+            "PNS_VK_CONFIRMATION": VK_CONFIRMATION,
+            "PNS_VK_API_URL": f"{vk_api.url}/method",
+            "PNS_RATE_BURST": str(RATE_BURST),
         },
     )
-    yield Channels(assistant, telegram)
+    yield Channels(assistant, telegram, max_api, vk_api)
     stop_assistant(assistant)
     telegram.stop()
+    max_api.stop()
+    vk_api.stop()
 
 
 @pytest.fixture()

@@ -105,10 +105,13 @@ class Assistant:
         except ValueError:
             return status, None
 
-    def messages(self, text: str, sender: str) -> list[dict[str, Any]]:
-        status, messages = self.request(
-            "/webhooks/rest/webhook", {"sender": sender, "message": text}
-        )
+    def messages(
+        self, text: str, sender: str, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        status, messages = self.request("/webhooks/rest/webhook", body)
         assert status == 200
         return messages
 

@@ -31,11 +31,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from actions.language import LANGUAGES
 from bench.load import LevelResult, run_level
 from bot.action_server import SECRET_HEADER
-from bot.channels.limits import UNAVAILABLE_REPLY, clean_text
+from bot.channels.limits import clean_text
+from bot.channels.texts import UNAVAILABLE as UNAVAILABLE_TEXTS
 from bot.cluster import TRACKER_DATABASE, Cluster, ClusterPorts
 from bot.settings import load_settings
+from kb.privacy import conversation_key
 from tests.integration.conversation_checks import check_conversation
 from tests.integration.race import count_problems, send_race
 from tests.integration.reliability_report import Reliability, write
@@ -52,6 +55,9 @@ SENT: dict[str, list[str]] = defaultdict(list)
 UNAVAILABLE: dict[str, set[str]] = defaultdict(set)
 _sent_guard = threading.Lock()
 
+#: The questions of these tests are English, so the unavailable reply is too.
+UNAVAILABLE_REPLY = UNAVAILABLE_TEXTS["en"]
+
 
 def remember(sender: str, text: str, replies: Any) -> None:
     """Record an accepted message (and whether the answer was "temporarily unavailable").
@@ -61,7 +67,7 @@ def remember(sender: str, text: str, replies: Any) -> None:
     text = text.strip()
     with _sent_guard:
         SENT[sender].append(text)
-        if any(isinstance(r, dict) and r.get("text") == UNAVAILABLE_REPLY for r in replies or []):
+        if any(isinstance(r, dict) and r.get("text") in UNAVAILABLE_REPLIES for r in replies or []):
             UNAVAILABLE[sender].add(text)
 
 
@@ -113,6 +119,14 @@ def texts(replies: Any) -> str:
     return " ".join(r.get("text", "") for r in replies or [] if isinstance(r, dict))
 
 
+#: "temporarily unavailable" in every language (the channel answers in the patient's).
+UNAVAILABLE_REPLIES = frozenset(UNAVAILABLE_TEXTS[lang] for lang in LANGUAGES)
+
+
+def unavailable_in(text: str) -> bool:
+    return any(reply in text for reply in UNAVAILABLE_REPLIES)
+
+
 # ------------------------------------------------------------------ load helper
 
 
@@ -135,7 +149,7 @@ def recording_sender(base: str, outcome: Counter) -> Callable[..., Any]:
             if resp.status != 200 or not isinstance(body, list) or not body:
                 return False
             remember(sender, text, body)
-            if texts(body) == UNAVAILABLE_REPLY:
+            if texts(body) in UNAVAILABLE_REPLIES:
                 outcome["unavailable"] += 1
             return True
 
@@ -473,10 +487,9 @@ def describe(result: LevelResult, outcome: Counter) -> str:
     summary = result.summary()
     answers = {str(k): v for k, v in outcome.items() if k != "unavailable"}
     return (
-        f"{summary['messages']} messages under load ({summary['messages_per_s']}/s, p95 "
-        f"{summary['p95_ms']} ms): "
-        f"errors {result.errors}, 'temporarily unavailable' {outcome['unavailable']}; answers "
-        f"{answers}"
+        f"{summary['messages']} messages under load ({summary['messages_per_s']}/s, "
+        f"p95 {summary['p95_ms']} ms): errors {result.errors}, "
+        f"'temporarily unavailable' {outcome['unavailable']}; answers {answers}"
     )
 
 
@@ -488,7 +501,7 @@ def wait_for_answers(http: Assistant, sender: str, timeout: float = 60.0) -> flo
     attempt = 0
     while time.monotonic() - started < timeout:
         status, replies = say(http, sender, f"{questions[attempt % 3]} ({attempt})")
-        if status == 200 and texts(replies) and UNAVAILABLE_REPLY not in texts(replies):
+        if status == 200 and texts(replies) and not unavailable_in(texts(replies)):
             return time.monotonic() - started
         attempt += 1
         time.sleep(1)
@@ -523,11 +536,11 @@ def test_all_action_servers_down_gives_a_short_unavailable_reply_then_recovers(
         server.stop()
     cluster.start_services(list(cluster.action_servers))
     recovery = wait_for_answers(http, "no-actions")
-    ok = status == 200 and down_reply == UNAVAILABLE_REPLY and recovery is not None
+    ok = status == 200 and down_reply in UNAVAILABLE_REPLIES and recovery is not None
     fault(
         "all action servers SIGKILLed, then restarted",
-        f"while down: {status} {down_reply[:60]!r}…; normal answers again {recovery:.1f} s after "
-        "the restart"
+        f"while down: {status} {down_reply[:60]!r}…; "
+        f"normal answers again {recovery:.1f} s after the restart"
         if recovery is not None
         else f"while down: {status} {down_reply[:60]!r}…; NO recovery",
         ok,
@@ -544,7 +557,7 @@ def test_postgres_restart_under_load_loses_no_conversation(cluster: Cluster) -> 
     result = background.join()
     http = client(cluster)
     status, replies = say(http, "after-pg", "what is LEMS?")
-    ok = result.errors == 0 and status == 200 and UNAVAILABLE_REPLY not in texts(replies)
+    ok = result.errors == 0 and status == 200 and not unavailable_in(texts(replies))
     fault(
         f"PostgreSQL restarted under load (down {outage:.1f} s)",
         describe(result, background.outcome) + "; answers normal afterwards",
@@ -564,7 +577,7 @@ def test_redis_down_refuses_clearly_and_recovers(cluster: Cluster) -> None:
     cluster.restart(cluster.redis_service)
     recovery = wait_for_answers(http, "no-redis")
     error = answer.get("error") if isinstance(answer, dict) else answer
-    ok = status == 503 and error == UNAVAILABLE_REPLY and still_up and recovery is not None
+    ok = status == 503 and error in UNAVAILABLE_REPLIES and still_up and recovery is not None
     fault(
         "Redis (lock store) SIGKILLed, restarted",
         f"while down: {status} {str(error)[:60]!r}… (nothing processed without the lock); "
@@ -593,8 +606,10 @@ def test_retention_deletes_only_conversations_older_than_the_period(cluster: Clu
         host="127.0.0.1", port=cluster.ports.postgres, user="postgres", dbname=TRACKER_DATABASE
     )
     with connection, connection.cursor() as cursor:
+        # stored under the keyed hash of the conversation id (bot/tracker_store.py)
         cursor.execute(
-            "UPDATE events SET timestamp = timestamp - 31 * 86400 WHERE sender_id = 'retention-old'"
+            "UPDATE events SET timestamp = timestamp - 31 * 86400 WHERE sender_id = %s",
+            (conversation_key("retention-old"),),
         )
     connection.close()
     env = {
@@ -637,7 +652,7 @@ def test_a_rasa_replica_killed_under_load_the_other_continues_its_conversations(
     answers = [say(http, sender, "what is LEMS?") for sender in ongoing]
     result = background.join()
     ok = result.errors == 0 and all(
-        status == 200 and UNAVAILABLE_REPLY not in texts(r) for status, r in answers
+        status == 200 and not unavailable_in(texts(r)) for status, r in answers
     )
     fault(
         "a Rasa server SIGKILLed under load (not restarted)",

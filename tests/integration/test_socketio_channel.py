@@ -28,9 +28,9 @@ class WidgetClient:
             "session_confirm", lambda sid: self.session_id.done() or self.session_id.set_result(sid)
         )
 
-    async def start(self, session_id: Any = None) -> str:
+    async def start(self, session_id: Any = None, lang: str = "en") -> str:
         await self.sio.connect(self.base, socketio_path="/socket.io", transports=["polling"])
-        await self.sio.emit("session_request", {"session_id": session_id})
+        await self.sio.emit("session_request", {"session_id": session_id, "lang": lang})
         return await asyncio.wait_for(self.session_id, 30)
 
     async def say(self, text: str, session_id: str) -> None:
@@ -66,6 +66,16 @@ async def test_new_session_gets_the_disclosure_before_any_message(channels: Chan
             "title": "Yes",
             "payload": '/give_feedback{"helpful": "yes"}',
         }
+    finally:
+        await client.close()
+
+
+async def test_russian_page_gets_the_disclosure_in_russian(channels: Channels) -> None:
+    client = WidgetClient(channels.assistant.base)
+    try:
+        await client.start(lang="ru")
+        messages = await client.wait_for(1)
+        assert messages[0]["text"].startswith("Здравствуйте! Я — помощник по ПНС")
     finally:
         await client.close()
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.texts import privacy_notice
 from kb.answers import compose_answer
 from kb.db import session_scope
 from tests.integration.conftest import OVERVIEW_QUESTION, TELEGRAM_WEBHOOK_URL, Channels
@@ -25,8 +26,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _update_ids = itertools.count(1000)
 
 
-def text_update(chat_id: int, text: str) -> dict[str, Any]:
-    """A private-chat text message, as Telegram posts it."""
+def text_update(chat_id: int, text: str, language_code: str = "en") -> dict[str, Any]:
+    """A private-chat text message, as Telegram posts it (from a user with that language)."""
     return {
         "update_id": next(_update_ids),
         "message": {
@@ -34,7 +35,12 @@ def text_update(chat_id: int, text: str) -> dict[str, Any]:
             "date": int(time.time()),
             "text": text,
             "chat": {"id": chat_id, "type": "private", "first_name": "Test"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Test"},
+            "from": {
+                "id": chat_id,
+                "is_bot": False,
+                "first_name": "Test",
+                "language_code": language_code,
+            },
         },
     }
 
@@ -47,7 +53,7 @@ def button_update(chat_id: int, data: str, query_id: str) -> dict[str, Any]:
             "id": query_id,
             "data": data,
             "chat_instance": "1",
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Test"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": "en"},
             "message": {
                 "message_id": 1,
                 "date": int(time.time()),
@@ -104,6 +110,30 @@ def test_start_command_greets_with_the_disclosure_first(channels: Channels) -> N
     assert [e["parse_data"]["intent"]["name"] for e in user_events] == ["greet"]
 
 
+def test_start_ends_with_the_privacy_notice_in_the_users_language(channels: Channels) -> None:
+    for chat_id, code, lang in ((7011, "ru", "ru"), (7012, "en-US", "en")):
+        update = text_update(chat_id, "/start")
+        update["message"]["from"]["language_code"] = code
+        assert post(channels, update)[0] == 200
+        sent = texts(
+            channels.telegram.wait_for("sendMessage", chat_id, until=lambda c: len(c) >= 3)
+        )
+        assert "automated assistant" in sent[0]
+        assert sent[-1] == privacy_notice(lang)
+        (event,) = [
+            e for e in channels.assistant.tracker(str(chat_id))["events"] if e["event"] == "user"
+        ]
+        assert event["metadata"]["lang"] == lang  # the language hint for the Rasa side
+
+
+def test_the_command_menu_is_registered_in_russian_and_english(channels: Channels) -> None:
+    calls = channels.telegram.wait_for("setMyCommands", until=lambda c: len(c) >= 2, settle=0)
+    menus = {c.params.get("language_code"): c.params["commands"] for c in calls}
+    assert [c["command"] for c in menus[None]] == ["start", "help"]  # the default: Russian
+    assert menus[None][0]["description"] == "Начать разговор"
+    assert menus["en"][1]["description"] == "What the assistant can do"
+
+
 def test_question_gets_the_kb_answer_and_buttons_become_an_inline_keyboard(
     channels: Channels,
 ) -> None:
@@ -111,7 +141,7 @@ def test_question_gets_the_kb_answer_and_buttons_become_an_inline_keyboard(
     post(channels, text_update(chat_id, "what is anti-Yo?"))
     calls = channels.telegram.wait_for("sendMessage", chat_id, until=with_keyboard)
     with session_scope(channels.assistant.db_url) as session:
-        expected = compose_answer(session, "ask_antibodies", [("antibody", "yo")]).text
+        expected = compose_answer(session, "ask_antibodies", [("antibody", "yo")], "en").text
     for paragraph in expected.split("\n\n"):
         assert paragraph in texts(calls)
     assert "cancer" in " ".join(texts(calls)).lower()
@@ -133,18 +163,38 @@ def test_question_gets_the_kb_answer_and_buttons_become_an_inline_keyboard(
     assert "Thank you for your feedback!" in texts(after[before:])
 
 
+def keyboard_buttons(call: Call) -> dict[str, str]:
+    return {
+        b["text"]: b["callback_data"]
+        for row in call.params["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
+
+
 def test_yes_no_question_is_answered_with_a_button(channels: Channels) -> None:
     chat_id = 7003
     post(channels, text_update(chat_id, "should I see a doctor?"))
     calls = channels.telegram.wait_for("sendMessage", chat_id, until=with_keyboard)
-    question = next(c for c in calls if "reply_markup" in c.params)
+    # consent first; in Telegram it says where the messages are kept and what not to send
+    consent = next(c for c in calls if "reply_markup" in c.params)
+    assert "Telegram keeps messages on its own servers, outside Russia" in consent.params["text"]
+    assert "consent" in consent.params["text"]
+    agree = {v: k for k, v in keyboard_buttons(consent).items()}["/affirm"]
+    assert agree in ("I agree", "Согласен(на)")
+    post(channels, button_update(chat_id, "/affirm", query_id="press-7003a"))
+    calls = channels.telegram.wait_for(
+        "sendMessage",
+        chat_id,
+        until=lambda c: sum("reply_markup" in x.params for x in c) >= 2,
+    )
+    question = [c for c in calls if "reply_markup" in c.params][-1]
     assert "diagnosed with cancer" in question.params["text"]
-    buttons = {
-        b["text"]: b["callback_data"]
-        for row in question.params["reply_markup"]["inline_keyboard"]
-        for b in row
+    buttons = keyboard_buttons(question)
+    assert buttons == {
+        "Yes": "/affirm",
+        "No": "/deny",
+        "I don't know": '/deny{"answer": "dont_know"}',  # language-neutral payload
     }
-    assert buttons == {"Yes": "/affirm", "No": "/deny", "I don't know": "I don't know"}
     post(channels, button_update(chat_id, buttons["No"], query_id="press-7003"))
     later = channels.telegram.wait_for("sendMessage", chat_id, until=lambda c: len(c) > len(calls))
     assert "neurological symptoms" in later[-1].params["text"]

@@ -1,6 +1,7 @@
 """Content as the admin UI shows and edits it: form fields ↔ item records, the live preview.
 
-Forms carry one field per item field (:data:`kb.payloads.FIELDS`); list fields (synonyms,
+Forms carry one field per item field (:func:`kb.payloads.fields_of`: a ``@ru`` version has only
+the fields written in a language); list fields (synonyms,
 sources, related entities) are one entry per line. A submitted form becomes the same
 record a staff import file holds, and goes through :func:`kb.drafts.draft_records`, so the
 UI cannot accept anything the CLI would refuse.
@@ -20,7 +21,7 @@ from kb.drafts import DraftReport, draft_records
 from kb.errors import ContentError
 from kb.exchange import Record
 from kb.items import LiveContent, Ref
-from kb.payloads import FIELDS, Field, known_in, normalise, to_record
+from kb.payloads import Field, fields_of, known_in, normalise, to_record
 
 LIST_KINDS = frozenset({"synonyms", "links", "sources"})
 #: Fields edited in a multi-line box.
@@ -37,7 +38,7 @@ def form_values(ref: Ref, payload: Mapping[str, Any] | None) -> dict[str, str]:
     """The text of every form field for an item (empty for a new one)."""
     record = to_record(ref, payload) if payload else {}
     values: dict[str, str] = {}
-    for field in FIELDS[ref.type]:
+    for field in fields_of(ref):
         value = record.get(field.name)
         if is_list(field):
             values[field.name] = "\n".join(str(v) for v in value or [])
@@ -53,7 +54,7 @@ def record_fields(ref: Ref, form: Mapping[str, str]) -> dict[str, Any]:
     unchanged is not a change.
     """
     fields: dict[str, Any] = {}
-    for field in FIELDS[ref.type]:
+    for field in fields_of(ref):
         raw = str(form.get(field.name, "")).replace("\r\n", "\n").replace("\r", "\n")
         if is_list(field):
             fields[field.name] = [line.strip() for line in raw.split("\n") if line.strip()]
@@ -112,7 +113,8 @@ def preview(session: Session, ref: Ref, form: Mapping[str, str]) -> Preview:
         live.write({ref: normalise(ref, record_fields(ref, form), "preview", known)})
     except ContentError as exc:
         return Preview(error=str(exc), question=intent)
-    reply = Composer(KnowledgeBase(session)).compose(intent, entities)
+    # the bot's own composer, in the item's language: what a patient asking in it gets
+    reply = Composer(KnowledgeBase(session), ref.lang).compose(intent, entities)
     return Preview(text=reply.text, question=intent)
 
 

@@ -48,6 +48,7 @@ def weekly(times: Iterable[datetime], now: datetime, weeks: int = WEEKS) -> list
 @dataclass
 class QuestionGroup:
     text: str
+    lang: str | None = None  # the conversation's language (None: recorded before languages)
     count: int = 0
     last_seen: datetime | None = None
     reasons: Counter = field(default_factory=Counter)
@@ -55,16 +56,21 @@ class QuestionGroup:
 
 
 def group_questions(
-    rows: Sequence[tuple[datetime, str, str]], now: datetime, top: int = TOP
+    rows: Sequence[tuple[datetime, str, str] | tuple[datetime, str, str, str | None]],
+    now: datetime,
+    top: int = TOP,
 ) -> list[QuestionGroup]:
-    """(time, text, reason) rows → groups of the same question, most asked first."""
-    groups: dict[str, QuestionGroup] = {}
-    times: dict[str, list[datetime]] = defaultdict(list)
-    for moment, text, reason in sorted(rows, key=lambda r: r[0]):
-        key = question_key(text)
-        if not key:
+    """(time, text, reason[, lang]) rows → groups of the same question in the same language,
+    most asked first."""
+    groups: dict[tuple[str | None, str], QuestionGroup] = {}
+    times: dict[tuple[str | None, str], list[datetime]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r[0]):
+        moment, text, reason = row[0], row[1], row[2]
+        lang = row[3] if len(row) > 3 else None
+        key = (lang, question_key(text))
+        if not key[1]:
             continue
-        group = groups.setdefault(key, QuestionGroup(text))
+        group = groups.setdefault(key, QuestionGroup(text, lang))
         group.text, group.last_seen = text, moment  # the latest wording
         group.count += 1
         group.reasons[reason] += 1
@@ -78,6 +84,7 @@ def group_questions(
 class FeedbackGroup:
     intent: str
     entities: str
+    lang: str | None = None  # the language the answer was given in (None: before languages)
     not_helpful: int = 0
     helpful: int = 0
     trend: list[int] = field(default_factory=list)  # not helpful, per week
@@ -89,14 +96,19 @@ class FeedbackGroup:
 
 
 def group_feedback(
-    rows: Sequence[tuple[datetime, str, str, int]], now: datetime, top: int = TOP
+    rows: Sequence[tuple[datetime, str, str, int] | tuple[datetime, str, str, int, str | None]],
+    now: datetime,
+    top: int = TOP,
 ) -> list[FeedbackGroup]:
-    """(time, intent, entities, helpful) rows → answers with "not helpful" votes, worst first."""
-    groups: dict[tuple[str, str], FeedbackGroup] = {}
-    unhelpful: dict[tuple[str, str], list[datetime]] = defaultdict(list)
-    for moment, intent, entities, helpful in rows:
-        key = (intent, entities)
-        group = groups.setdefault(key, FeedbackGroup(intent, entities))
+    """(time, intent, entities, helpful[, lang]) rows → answers (per language) with "not
+    helpful" votes, worst first."""
+    groups: dict[tuple[str, str, str | None], FeedbackGroup] = {}
+    unhelpful: dict[tuple[str, str, str | None], list[datetime]] = defaultdict(list)
+    for row in rows:
+        moment, intent, entities, helpful = row[0], row[1], row[2], row[3]
+        lang = row[4] if len(row) > 4 else None
+        key = (intent, entities, lang)
+        group = groups.setdefault(key, FeedbackGroup(intent, entities, lang))
         if helpful:
             group.helpful += 1
         else:
@@ -104,7 +116,7 @@ def group_feedback(
             unhelpful[key].append(moment)
     found = [g for g in groups.values() if g.not_helpful]
     for group in found:
-        group.trend = weekly(unhelpful[(group.intent, group.entities)], now)
+        group.trend = weekly(unhelpful[(group.intent, group.entities, group.lang)], now)
     return sorted(
         found, key=lambda g: (-g.not_helpful, -g.share_not_helpful, g.intent, g.entities)
     )[:top]
@@ -122,19 +134,26 @@ class Insight:
 def load(session: Session, now: datetime, weeks: int = WEEKS) -> Insight:
     since = week_start(now) - timedelta(weeks=weeks - 1)
     questions = [
-        (aware(t), text, reason)
-        for t, text, reason in session.execute(
+        (aware(t), text, reason, lang)
+        for t, text, reason, lang in session.execute(
             select(
-                UnansweredQuestion.created_at, UnansweredQuestion.text, UnansweredQuestion.reason
+                UnansweredQuestion.created_at,
+                UnansweredQuestion.text,
+                UnansweredQuestion.reason,
+                UnansweredQuestion.lang,
             ).where(UnansweredQuestion.created_at >= since)
         )
     ]
     feedback = [
-        (aware(t), intent, entities, helpful)
-        for t, intent, entities, helpful in session.execute(
-            select(Feedback.created_at, Feedback.intent, Feedback.entities, Feedback.helpful).where(
-                Feedback.created_at >= since
-            )
+        (aware(t), intent, entities, helpful, lang)
+        for t, intent, entities, helpful, lang in session.execute(
+            select(
+                Feedback.created_at,
+                Feedback.intent,
+                Feedback.entities,
+                Feedback.helpful,
+                Feedback.lang,
+            ).where(Feedback.created_at >= since)
         )
     ]
     labels = [
@@ -143,7 +162,7 @@ def load(session: Session, now: datetime, weeks: int = WEEKS) -> Insight:
     return Insight(
         group_questions(questions, now),
         group_feedback(feedback, now),
-        weekly((t for t, _, _ in questions), now, weeks),
-        weekly((t for t, _, _, helpful in feedback if not helpful), now, weeks),
+        weekly((q[0] for q in questions), now, weeks),
+        weekly((f[0] for f in feedback if not f[3]), now, weeks),
         labels,
     )

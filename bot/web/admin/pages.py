@@ -10,11 +10,12 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.web.admin import accounts, content, insight, roles, security
+from bot.web.admin import accounts, content, i18n, insight, roles, security
 from bot.web.admin.rebuild import Rebuilder, model_state
 from bot.web.admin.web import (
     PREFIX,
     SETTINGS_KEY,
+    admin_lang,
     client_address,
     database_url,
     delete_cookie,
@@ -26,9 +27,9 @@ from bot.web.admin.web import (
 from kb import review, revisions
 from kb.db import scratch_session, session_scope
 from kb.errors import ContentError, ReviewError
-from kb.items import ITEM_TYPES, LiveContent, Ref, parse_ref, title
-from kb.models import KINDS
-from kb.payloads import FIELDS
+from kb.items import ITEM_TYPES, TRANSLATED_FIELDS, LiveContent, Ref, parse_ref, title
+from kb.models import KINDS, LANGS
+from kb.payloads import fields_of
 from kb.revisions import history_line, search, when
 from kb.staff import STAFF_ROLES
 
@@ -55,7 +56,23 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def t(request: web.Request) -> i18n.Translate:
+    """The admin's labels in this browser's language."""
+    return i18n.translator(admin_lang(request))
+
+
 # --------------------------------------------------------------------------- login
+
+
+async def choose_language(request: web.Request) -> web.Response:
+    """Switch the admin's labels (Russian or English) for this browser, then go back."""
+    lang = request.match_info["lang"]
+    back = request.query.get("next", "")
+    # only a page of the admin itself: never redirect elsewhere from a link
+    target = back if back.startswith(PREFIX + "/") and "//" not in back else f"{PREFIX}/"
+    response = web.HTTPSeeOther(target)
+    set_cookie(request, response, i18n.LANG_COOKIE, i18n.admin_lang(lang), max_age=365 * 86400)
+    raise response
 
 
 async def login_form(request: web.Request, error: str = "", status: int = 200) -> web.Response:
@@ -79,11 +96,9 @@ async def login_submit(request: web.Request) -> web.Response:
         )
     if result.retry_at is not None:
         wait = max(1, int((result.retry_at - now()).total_seconds() // 60) + 1)
-        return await login_form(
-            request, f"Too many failed logins. Try again in {wait} minute(s).", status=429
-        )
+        return await login_form(request, t(request)("login.throttled", minutes=wait), status=429)
     if not result.ok:
-        return await login_form(request, "Wrong user name or password.", status=401)
+        return await login_form(request, t(request)("login.wrong"), status=401)
     response = web.HTTPSeeOther(f"{PREFIX}/")
     set_cookie(request, response, security.SESSION_COOKIE, result.token or "")
     delete_cookie(response, security.LOGIN_CSRF_COOKIE)
@@ -108,6 +123,7 @@ async def items_page(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()[:200]
     kind = request.query.get("type", "")
     state = request.query.get("state", "")
+    lang = request.query.get("lang", "")
     with session_scope(database_url(request)) as session:
         overview = review.Overview.load(session)
         live = LiveContent(session).items()
@@ -118,13 +134,14 @@ async def items_page(request: web.Request) -> web.Response:
     hits = search(everything, query) if query else {ref: "" for ref in everything}
     rows = []
     for ref, status in overview.items.items():
-        if ref not in hits or (state and status.state != state):
+        if ref not in hits or (state and status.state != state) or (lang and ref.lang != lang):
             continue
         if kind and not (ref.type == kind or (ref.type == "entity" and ref.parts[0] == kind)):
             continue
         rows.append(
             {
                 "ref": str(ref),
+                "lang": ref.lang,
                 "url": item_url(ref),
                 "state": status.state,
                 "status": status.describe(),
@@ -140,9 +157,11 @@ async def items_page(request: web.Request) -> web.Response:
             "q": query,
             "type": kind,
             "state": state,
+            "lang": lang,
+            "content_langs": [(code, i18n.translator(code)("lang.name")) for code in LANGS],
             "types": [t for t in ITEM_TYPES if t != "entity"] + list(KINDS),
             "states": STATES,
-            "title": "Content",
+            "title": "title.content",
         },
     )
 
@@ -154,39 +173,41 @@ async def open_item(request: web.Request) -> web.Response:
         ref = parse_ref(request.query.get("ref", ""))
     except ContentError as exc:
         return render(
-            request, "message.html", {"title": "Unknown reference", "message": str(exc)}, status=400
+            request, "message.html", {"title": "title.unknown_ref", "message": str(exc)}, status=400
         )
     raise web.HTTPSeeOther(item_url(ref))
 
 
-def _item_context(
-    request: web.Request, ref: Ref, form: dict[str, str] | None = None
+def _panel(
+    request: web.Request, session: Any, ref: Ref, form: dict[str, str] | None
 ) -> dict[str, Any]:
-    with session_scope(database_url(request)) as session:
-        live_payload = LiveContent(session).payload(ref)
-        status = content.status_of(session, ref)
-        history = revisions.versions(session, ref)
-        pending = status.open
-        pending_payload = revisions.payload(pending) if pending else None
-        pending_diff = revisions.pending_diff(ref, live_payload, pending) if pending else ""
+    """One language version of an item: its status, open change, form, preview and history."""
+    live_payload = LiveContent(session).payload(ref)
+    status = content.status_of(session, ref)
+    history = revisions.versions(session, ref)
+    pending = status.open
+    pending_payload = revisions.payload(pending) if pending else None
+    pending_diff = revisions.pending_diff(ref, live_payload, pending) if pending else ""
     me = staff(request)
     values = form if form is not None else content.form_values(ref, pending_payload or live_payload)
     fields = [
         {
             "name": f.name,
+            "id": f"f-{ref.lang}-{f.name}",
             "list": content.is_list(f),
             "long": f.name in content.LONG_FIELDS or content.is_list(f),
             "required": f.required,
             "value": values.get(f.name, ""),
             "choices": f.choices,
         }
-        for f in FIELDS[ref.type]
+        for f in fields_of(ref)
     ]
     published_version = status.published.version if status.published else None
     return {
         "ref": str(ref),
+        "lang": ref.lang,
+        "lang_name": i18n.translator(ref.lang)("lang.name"),
         "url": item_url(ref),
-        "title": str(ref),
         "fields": fields,
         "status": status.describe(),
         "state": status.state,
@@ -211,6 +232,26 @@ def _item_context(
         "can_submit": pending is not None and pending.status == "draft" and me.can("submit"),
         "can_rollback": me.can("rollback"),
         "previewable": content.preview_question(ref) is not None,
+    }
+
+
+def _item_context(
+    request: web.Request, ref: Ref, form: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The item page: every language version side by side (``form`` refills ``ref``'s)."""
+    versions = (
+        [ref.base.in_lang(lang) for lang in LANGS] if ref.type in TRANSLATED_FIELDS else [ref]
+    )
+    with session_scope(database_url(request)) as session:
+        panels = [
+            _panel(request, session, version, form if version == ref else None)
+            for version in versions
+        ]
+    return {
+        "ref": str(ref.base),
+        "title": str(ref.base),
+        "panels": panels,
+        "translated": len(panels) > 1,
         "vocabulary": ref.type == "entity",
     }
 
@@ -248,7 +289,10 @@ async def item_save(request: web.Request) -> web.Response:
         return render(
             request,
             "message.html",
-            {"title": "Not allowed", "message": f"Only admins change {ref.type} items."},
+            {
+                "title": "title.not_allowed",
+                "message": t(request)("item.admins_only", type=ref.type),
+            },
             status=403,
         )
     form = await form_of(request)
@@ -268,8 +312,8 @@ async def item_save(request: web.Request) -> web.Response:
     except (ContentError, ReviewError) as exc:
         return _error_page(request, ref, str(exc), form)
     if not report.drafted:
-        raise _back(ref, "Nothing changed.")
-    raise _back(ref, "Submitted for review." if submit else "Draft saved.")
+        raise _back(ref, "notice.unchanged")
+    raise _back(ref, "notice.submitted" if submit else "notice.saved")
 
 
 @requires("submit")
@@ -278,7 +322,7 @@ async def item_submit(request: web.Request) -> web.Response:
         request,
         "submit",
         lambda s, ref, user, form: review.submit(s, ref, user),
-        "Submitted for review.",
+        "notice.submitted",
     )
 
 
@@ -288,7 +332,7 @@ async def item_publish(request: web.Request) -> web.Response:
         request,
         "publish",
         lambda s, ref, user, form: review.publish(s, [ref], user),
-        "Published: the next answer uses it.",
+        "notice.published",
     )
 
 
@@ -300,9 +344,7 @@ async def item_reject(request: web.Request) -> web.Response:
             raise ContentError("say what needs to change (the author reads the comment)")
         return review.reject(session, ref, user, comment)
 
-    return await _review_action(
-        request, "send_back", reject, "Sent back to the author with your comment."
-    )
+    return await _review_action(request, "send_back", reject, "notice.sent_back")
 
 
 @requires("rollback")
@@ -314,9 +356,7 @@ async def item_rollback(request: web.Request) -> web.Response:
             raise ContentError("which version? (a number)") from exc
         return review.rollback(session, ref, number, user, form.get("message") or None)
 
-    return await _review_action(
-        request, "rollback", rollback, "Rolled back: that version is live again."
-    )
+    return await _review_action(request, "rollback", rollback, "notice.rolled_back")
 
 
 async def _review_action(request: web.Request, action: str, do: Any, notice: str) -> web.Response:
@@ -343,7 +383,7 @@ async def _review_action(request: web.Request, action: str, do: Any, notice: str
     except (ContentError, ReviewError) as exc:
         return _error_page(request, ref, str(exc))
     if ref.type == "entity" and action in ("publish", "rollback"):
-        notice += " Names or synonyms may have changed: see Model for a rebuild."
+        notice = "notice.rebuild" if action == "publish" else "notice.rolled_back_rebuild"
     raise _back(ref, notice)
 
 
@@ -378,7 +418,7 @@ async def review_queue(request: web.Request) -> web.Response:
                 pending.items(), key=lambda kv: kv[1].submitted_at or kv[1].created_at
             )
         ]
-    return render(request, "review.html", {"rows": rows, "title": "Review"})
+    return render(request, "review.html", {"rows": rows, "title": "title.review"})
 
 
 # --------------------------------------------------------------------------- insight
@@ -388,7 +428,7 @@ async def review_queue(request: web.Request) -> web.Response:
 async def insight_page(request: web.Request) -> web.Response:
     with session_scope(database_url(request)) as session:
         data = insight.load(session, now())
-    return render(request, "insight.html", {"data": data, "title": "What patients ask"})
+    return render(request, "insight.html", {"data": data, "title": "title.insight"})
 
 
 # --------------------------------------------------------------------------- model
@@ -409,7 +449,7 @@ async def model_page(request: web.Request) -> web.Response:
             "state": state,
             "job": rebuilder.job.snapshot() if rebuilder.job else None,
             "running": rebuilder.running,
-            "title": "Model",
+            "title": "title.model",
         },
     )
 
@@ -454,7 +494,7 @@ async def users_page(request: web.Request, error: str = "", status: int = 200) -
             "roles": STAFF_ROLES,
             "error": error,
             "notice": request.query.get("done", ""),
-            "title": "Users",
+            "title": "title.users",
         },
         status=status,
     )
@@ -467,7 +507,7 @@ async def users_create(request: web.Request) -> web.Response:
             session, form.get("username", ""), form.get("password", ""), form.get("role", ""), me
         )
 
-    return await _account_change(request, create, "User created.")
+    return await _account_change(request, create, "notice.user_created")
 
 
 @requires("users")
@@ -483,7 +523,7 @@ async def users_update(request: web.Request) -> web.Response:
                 session, user, form.get("role", user.role), form.get("active") == "1", me
             )
 
-    return await _account_change(request, update, "Saved.")
+    return await _account_change(request, update, "notice.user_saved")
 
 
 async def _account_change(request: web.Request, change: Any, notice: str) -> web.Response:
@@ -513,12 +553,13 @@ async def audit_page(request: web.Request) -> web.Response:
             }
             for e in accounts.audit_events(session, 300, logins)
         ]
-    return render(request, "audit.html", {"rows": rows, "show": which, "title": "Audit log"})
+    return render(request, "audit.html", {"rows": rows, "show": which, "title": "title.audit"})
 
 
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get(f"{PREFIX}/login", login_page)
+    r.add_get(f"{PREFIX}/lang/{{lang}}", choose_language)
     r.add_post(f"{PREFIX}/login", login_submit)
     r.add_post(f"{PREFIX}/logout", logout)
     r.add_get(f"{PREFIX}", items_page)

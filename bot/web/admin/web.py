@@ -5,9 +5,9 @@ Two middlewares run for every ``/admin`` request before any page code:
 1. CSRF: a POST must carry the session's token (form field ``csrf_token`` or header
    ``X-CSRF-Token``); the login form, which has no session yet, carries the token of its
    double-submit cookie. Anything else gets 403 before the handler runs.
-2. Login and permission: every ``/admin`` route except the login form needs a live session
-   (pages redirect to the login form, the JSON API answers 401) and the permission its
-   handler declares with :func:`requires` (403 otherwise).
+2. Login and permission: every ``/admin`` route except the login form and the language switch
+   needs a live session (pages redirect to the login form, the JSON API answers 401) and the
+   permission its handler declares with :func:`requires` (403 otherwise).
 
 The session lookup is its own short unit of work, committed before the handler starts, so
 handlers write in their own transactions (SQLite allows one writer at a time).
@@ -24,12 +24,12 @@ import jinja2
 from aiohttp import web
 
 from bot.settings import Settings
-from bot.web.admin import accounts, roles, security
+from bot.web.admin import accounts, i18n, roles, security
 from kb.db import session_scope
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "admin"
 PREFIX = "/admin"
-PUBLIC = frozenset({f"{PREFIX}/login"})
+PUBLIC = frozenset({f"{PREFIX}/login", *(f"{PREFIX}/lang/{lang}" for lang in i18n.ADMIN_LANGS)})
 LOGIN_CSRF_MAX_AGE = 3600
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -142,7 +142,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 def forbidden(request: web.Request, message: str) -> web.Response:
     if is_api(request):
         return web.json_response({"error": message}, status=403)
-    return render(request, "message.html", {"title": "Not allowed", "message": message}, status=403)
+    return render(
+        request, "message.html", {"title": "title.not_allowed", "message": message}, status=403
+    )
 
 
 def environment() -> jinja2.Environment:
@@ -161,6 +163,8 @@ def render(
     request: web.Request, template: str, context: dict[str, Any], status: int = 200
 ) -> web.Response:
     env: jinja2.Environment = request.app[JINJA_KEY]
+    lang = admin_lang(request)
+    t = i18n.translator(lang)
     values = {
         "staff": request.get("staff"),
         "prefix": PREFIX,
@@ -168,9 +172,26 @@ def render(
         "notice": "",
         "error": "",
         **context,
+        "t": t,
+        "admin_lang": lang,
+        "admin_langs": [(code, i18n.translator(code)("lang.name")) for code in i18n.ADMIN_LANGS],
+        "here": request.path_qs,
     }
+    # titles and notices are catalogue keys; a notice comes from the URL, so only a known key
+    # is shown (never text someone put into a link)
+    for name in ("title", "notice"):
+        value = values.get(name)
+        if isinstance(value, str) and i18n.known(value):
+            values[name] = t(value)
+        elif name == "notice":
+            values[name] = ""
     html = env.get_template(template).render(**values)
     return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
+
+
+def admin_lang(request: web.Request) -> str:
+    """The language of the admin's own labels for this browser (Russian unless chosen)."""
+    return i18n.admin_lang(request.cookies.get(i18n.LANG_COOKIE))
 
 
 def set_cookie(

@@ -8,12 +8,13 @@
     return field ? field.value : "";
   }
 
-  function setupPreview() {
-    var form = document.getElementById("edit-form");
-    if (!form || !form.dataset.previewUrl) return;
-    var out = document.getElementById("preview-text");
-    var err = document.getElementById("preview-error");
-    var question = document.getElementById("preview-question");
+  // One live preview per language panel of an item page (each form previews its language).
+  function setupPreview(form) {
+    if (!form.dataset.previewUrl) return;
+    var panel = form.closest(".lang-panel") || document;
+    var out = panel.querySelector(".preview-text");
+    var err = panel.querySelector(".preview-error");
+    var question = panel.querySelector(".preview-question");
     var timer = null;
     var sent = 0;
 
@@ -25,13 +26,13 @@
       }).then(function (response) { return response.json(); }).then(function (data) {
         if (mine !== sent) return; // an older answer arriving late
         out.textContent = data.text || "";
-        question.textContent = data.question ? "Reply to a question of type " + data.question + ":" : "";
+        question.textContent = data.question ? form.dataset.questionLabel.replace("{intent}", data.question) : "";
         err.hidden = !data.error;
         err.textContent = data.error || "";
         out.dataset.ready = String(mine);
       }).catch(function () {
         err.hidden = false;
-        err.textContent = "Preview not available (are you still logged in?)";
+        err.textContent = form.dataset.unavailable;
       });
     }
 
@@ -63,7 +64,7 @@
         log.textContent = job.log_tail;
         training.textContent = job.training;
         if (job.finished) {
-          result.textContent = job.error ? job.error : "Done: " + job.model + " is serving.";
+          result.textContent = job.error ? job.error : box.dataset.done.replace("{model}", job.model);
         } else {
           setTimeout(poll, 2000);
         }
@@ -73,7 +74,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    setupPreview();
+    document.querySelectorAll("form.edit-form").forEach(setupPreview);
     setupRebuild();
   });
 })();

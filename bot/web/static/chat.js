@@ -9,6 +9,11 @@
  * only http(s) URLs become links, opening in a new tab with rel="noopener noreferrer".
  * Privacy: the conversation is kept in sessionStorage (this tab only, gone when the tab is
  * closed), which is enough for a reload to keep it.
+ * Languages: the page is in Russian (/) or English (/en/); the widget's own labels come from
+ * the page (data-labels), every message says its language (lang attribute, so a screen
+ * reader reads Russian as Russian), and the page's language goes to the assistant as a hint
+ * (metadata "lang"): the assistant answers in the language the patient writes in, and a
+ * switch of the page's language mid-conversation asks it to change language.
  */
 (function () {
   "use strict";
@@ -16,6 +21,8 @@
   var STORE_KEY = "pns-chat-v1";
   var MAX_STORED = 200;
   var URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
+  var CYRILLIC = /[\u0400-\u04ff]/g;
+  var LATIN = /[A-Za-z]/g;
 
   var root = document.getElementById("pns-chat");
   if (!root || typeof window.io !== "function") {
@@ -35,11 +42,37 @@
     socketPath: root.getAttribute("data-socket-path") || "/socket.io/",
     maxLength: parseInt(root.getAttribute("data-max-length"), 10) || 2000
   };
+  var pageLang = document.documentElement.lang || "ru";
+  var labels = readLabels();
 
   var state = loadState();
   var socket = null;
   var confirmed = false;
   var outbox = [];
+
+  function readLabels() {
+    try {
+      var parsed = JSON.parse(root.getAttribute("data-labels"));
+      if (parsed && typeof parsed === "object") {
+        return parsed;
+      }
+    } catch (ignored) { /* no labels: the keys show, which a test would notice */ }
+    return {};
+  }
+
+  function label(key) {
+    return typeof labels[key] === "string" ? labels[key] : key;
+  }
+
+  /* The language of a message by its letters (Cyrillic: ru, Latin: en), else the page's. */
+  function textLang(text) {
+    var cyrillic = (text.match(CYRILLIC) || []).length;
+    var latin = (text.match(LATIN) || []).length;
+    if (cyrillic === latin) {
+      return pageLang;
+    }
+    return cyrillic > latin ? "ru" : "en";
+  }
 
   function loadState() {
     try {
@@ -84,7 +117,7 @@
     link.textContent = url;
     var hint = document.createElement("span");
     hint.className = "sr-only";
-    hint.textContent = " (opens in a new tab)";
+    hint.textContent = label("new_tab");
     link.appendChild(hint);
     return link;
   }
@@ -96,9 +129,12 @@
     text.className = "pns-msg-text";
     var who = document.createElement("span");
     who.className = "sr-only";
-    who.textContent = message.from === "user" ? "You said: " : "Assistant: ";
+    who.textContent = label(message.from === "user" ? "you_said" : "assistant");
     text.appendChild(who);
-    appendText(text, message.text);
+    var words = document.createElement("span");
+    words.lang = message.lang || textLang(message.text);
+    appendText(words, message.text);
+    text.appendChild(words);
     item.appendChild(text);
     if (message.replies && message.replies.length) {
       item.appendChild(renderReplies(message.replies));
@@ -110,12 +146,13 @@
     var group = document.createElement("div");
     group.className = "pns-replies";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Answer options");
+    group.setAttribute("aria-label", label("answer_options"));
     replies.forEach(function (reply) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "pns-reply";
       button.textContent = reply.title;
+      button.lang = textLang(reply.title);
       button.addEventListener("click", function () {
         clearReplies();
         el.input.focus();
@@ -160,8 +197,12 @@
       return;
     }
     while (outbox.length) {
-      socket.emit("user_uttered", { message: outbox.shift(), session_id: state.sessionId });
-      setStatus("The assistant is answering…");
+      socket.emit("user_uttered", {
+        message: outbox.shift(),
+        session_id: state.sessionId,
+        customData: { lang: pageLang }
+      });
+      setStatus(label("answering"));
     }
   }
 
@@ -190,20 +231,25 @@
     if (socket) {
       return;
     }
-    setStatus("Connecting…");
+    setStatus(label("connecting"));
     // Long-polling only: Rasa 3.6 runs on Sanic 21.12, whose websockets fail on Python 3.11
     // ("Passing coroutines is forbidden" in asyncio.wait), so an upgrade attempt only errs.
     socket = window.io(config.socketUrl, { path: config.socketPath, transports: ["polling"], upgrade: false });
     socket.on("connect", function () {
       confirmed = false;
-      socket.emit("session_request", { session_id: state.sessionId });
+      socket.emit("session_request", { session_id: state.sessionId, lang: pageLang });
     });
     socket.on("session_confirm", function (data) {
       var id = typeof data === "string" ? data : (data && data.session_id);
       if (!id) {
         return;
       }
+      if (state.sessionId === id && state.lang && state.lang !== pageLang) {
+        // the patient switched the page's language: the assistant follows
+        outbox.unshift("/change_language" + JSON.stringify({ language: pageLang }));
+      }
       state.sessionId = id;
+      state.lang = pageLang;
       confirmed = true;
       saveState();
       setStatus("");
@@ -212,10 +258,10 @@
     socket.on("bot_uttered", onBotMessage);
     socket.on("disconnect", function () {
       confirmed = false;
-      setStatus("Connection lost. Reconnecting…");
+      setStatus(label("connection_lost"));
     });
     socket.on("connect_error", function () {
-      setStatus("The assistant cannot be reached at the moment. Trying again…");
+      setStatus(label("unreachable"));
     });
   }
 
@@ -243,6 +289,20 @@
       setOpen(false, true);
     }
   });
+  // "Delete my conversation": the assistant erases it everywhere it is stored (request_erasure)
+  // and confirms; this tab forgets its copy of the transcript too.
+  var erase = document.getElementById("pns-chat-erase");
+  if (erase) {
+    erase.addEventListener("click", function () {
+      if (!window.confirm(erase.getAttribute("data-confirm") || erase.textContent)) {
+        return;
+      }
+      state.messages = [];
+      el.log.textContent = "";
+      saveState();
+      send("/request_erasure", erase.textContent);
+    });
+  }
   var openers = document.querySelectorAll("[data-chat-open]");
   for (var i = 0; i < openers.length; i++) {
     openers[i].addEventListener("click", function () { setOpen(true, true); });
@@ -254,7 +314,7 @@
       return;
     }
     if (text.length > config.maxLength) {
-      setStatus("Please keep your message under " + config.maxLength + " characters.");
+      setStatus(label("too_long").replace("{n}", String(config.maxLength)));
       return;
     }
     el.input.value = "";
