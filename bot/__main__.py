@@ -34,12 +34,12 @@ from bot.settings import (
     Settings,
     ensure_action_secret,
     ensure_messenger_secrets,
-    ensure_privacy_key,
     ensure_telegram_secret,
     ensure_token,
     load_settings,
     settings_environ,
 )
+from kb.settings import ensure_privacy_key
 
 if TYPE_CHECKING:
     from bot.cluster import Cluster

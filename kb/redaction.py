@@ -92,13 +92,29 @@ def redaction_spans(text: str) -> list[Span]:
     """Where ``text`` holds identifiers, as sorted non-overlapping spans of the original."""
     taken: list[Span] = []
     for label, pattern in PATTERNS:
-        for match in pattern.finditer(text):
-            span = _match_span(label, match)
-            if span.end <= span.start:
-                continue
-            if all(span.end <= t.start or span.start >= t.end for t in taken):
-                taken.append(span)
-    return sorted(taken, key=lambda s: s.start)
+        # Searched in the gaps the earlier patterns left, not over the whole text: a greedy
+        # phone-like run that reaches into a SNILS must still redact its own part
+        # ("+7(000) 000-00-00) 000-000-000 00"), not be dropped as an overlap.
+        found: list[Span] = []
+        for start, end in _gaps(taken, len(text)):
+            for match in pattern.finditer(text, start, end):
+                span = _match_span(label, match)
+                if span.end > span.start:
+                    found.append(span)
+        taken = sorted(taken + found, key=lambda s: s.start)
+    return taken
+
+
+def _gaps(taken: list[Span], length: int) -> list[tuple[int, int]]:
+    """The stretches of a text of ``length`` characters outside the sorted ``taken`` spans."""
+    gaps, pos = [], 0
+    for span in taken:
+        if span.start > pos:
+            gaps.append((pos, span.start))
+        pos = max(pos, span.end)
+    if pos < length:
+        gaps.append((pos, length))
+    return gaps
 
 
 def apply_spans(text: str, spans: list[Span]) -> str:

@@ -387,7 +387,7 @@ async def test_the_first_message_states_the_notice_and_the_operator(
     disclosure, notice = dispatcher.messages
     assert "automated assistant" in disclosure["text"]
     assert "stored for up to 30 days" in notice["text"]
-    assert "have not been added here yet" in notice["text"]  # operator settings still empty
+    assert "details are not here yet" in notice["text"]  # operator settings still empty
     with session_scope(fresh_kb_url) as session:
         session.get(Setting, "privacy_operator_name").value = "GBUZ MCSC"
         session.get(Setting, "privacy_operator_contact").value = "dpo@clinic.example"

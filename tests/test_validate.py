@@ -115,8 +115,15 @@ def test_stale_open_changes_are_reported(fresh_kb_url: str) -> None:
 
 
 def test_an_answer_the_assistant_never_shows_is_reported(fresh_kb_url: str) -> None:
+    from kb.models import AnswerText
+
     with session_scope(fresh_kb_url) as session:  # written around the workflow
-        session.add(Answer(intent="inform_condition", text="Tell your doctor."))
+        answer = Answer(intent="inform_condition")
+        answer.texts = [
+            AnswerText(lang="en", text="Tell your doctor."),
+            AnswerText(lang="ru", text="Скажите своему врачу."),
+        ]
+        session.add(answer)
     found = problems(fresh_kb_url)
     assert "answer:inform_condition: the assistant never shows answers for this intent" in found
 
