@@ -191,8 +191,24 @@ def _erase_kb_rows(tracker: Tracker) -> bool:
         return False
 
 
+#: The button payload that confirms an erasure (the widget's "Delete" button after its own
+#: confirmation dialog, and the "Yes, delete" button of ``utter_confirm_erasure``).
+ERASURE_PAYLOAD = "/request_erasure"
+
+
+def erasure_confirmed(text: str | None) -> bool:
+    """Whether the message that asked for erasure is our confirming button, not typed words.
+
+    Erasing cannot be undone, and a typed request is understood by a statistical model: a
+    message that only looks like one ("DELETE FROM answers") must not wipe a conversation.
+    Typed requests are therefore asked back with a button; the button's payload erases.
+    """
+    return (text or "").strip().split("{")[0] == ERASURE_PAYLOAD
+
+
 class ActionEraseConversation(Action):
-    """ "Delete my conversation": KB rows now, the stored events when the turn is saved."""
+    """ "Delete my conversation": KB rows now, the stored events when the turn is saved
+    (after the confirming button; a typed request is asked back first)."""
 
     def name(self) -> str:
         return "action_erase_conversation"
@@ -201,6 +217,9 @@ class ActionEraseConversation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         lang = conversation_language(tracker)
+        if not erasure_confirmed(tracker.latest_message.get("text")):
+            utter_variation(dispatcher, domain, "utter_confirm_erasure", lang)
+            return []
         done = _erase_kb_rows(tracker)
         utter_variation(
             dispatcher,

@@ -48,6 +48,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from actions.privacy import erasure_confirmed
 from kb.privacy import conversation_key
 from kb.redaction import redact, redaction_spans, shift_offset
 
@@ -57,7 +58,8 @@ DEFAULT_RETRY_S = 30.0
 RETRY_PAUSE_S = 0.5
 T = TypeVar("T")
 #: Actions after which the conversation's stored events are erased (actions/privacy.py).
-ERASING_ACTIONS = frozenset({"action_erase_conversation", "action_withdraw_consent"})
+ERASE_ACTION = "action_erase_conversation"
+ERASING_ACTIONS = frozenset({ERASE_ACTION, "action_withdraw_consent"})
 
 
 def _redact_value(value: Any) -> Any:
@@ -113,13 +115,20 @@ def redact_event(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def erasure_requested(tracker: DialogueStateTracker) -> bool:
-    """True if this turn (events after the latest user message) ran an erasing action."""
+    """True if this turn (events after the latest user message) ran an erasing action.
+
+    ``action_erase_conversation`` erases only when the turn's message is the confirming button
+    (:func:`actions.privacy.erasure_confirmed`); for a typed request it only asked.
+    """
+    erasing: set[str] = set()
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
-            return False
+            if ERASE_ACTION in erasing and not erasure_confirmed(event.text):
+                erasing.discard(ERASE_ACTION)
+            return bool(erasing)
         if isinstance(event, ActionExecuted) and event.action_name in ERASING_ACTIONS:
-            return True
-    return False
+            erasing.add(event.action_name)
+    return bool(erasing)
 
 
 class PrivateInMemoryTrackerStore(InMemoryTrackerStore):

@@ -32,6 +32,9 @@ _MONTHS_RU = (
 #: A capitalised word (Latin or Cyrillic, hyphenated double names too): the shape of a name.
 _CAP = r"[A-ZА-ЯЁ][a-zа-яё]+(?:-[A-ZА-ЯЁ][a-zа-яё]+)?"
 _WORD = r"[A-Za-zА-ЯЁа-яё]+(?:-[A-Za-zА-ЯЁа-яё]+)?"
+#: A further capitalised word of a name, unless it starts the next self-introduction
+#: ("my name is Ann My name is Ann": the second "My" is not part of the first name).
+_MORE = r"(?:\s+(?!(?i:my|i|i'm|this|call|меня|моё|мое|моя|зовут|я)\b)" + _CAP + ")"
 
 #: (label, pattern) in priority order: earlier patterns win where matches overlap.
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -59,10 +62,10 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"(?:(?i:\bmy name is|\bmy name's|\bi am called|\bi'm called"
             r"|\bменя зовут|\bмоё имя|\bмое имя|\bмоя фамилия|\bзовут меня)\s+)"
-            rf"({_WORD}(?:\s+{_CAP}){{0,2}})"
-            rf"|(?:(?i:\bя)\s*[—–-]\s*)({_CAP}(?:\s+{_CAP}){{0,2}})"
-            rf"|(?:(?i:\bi am|\bi'm|\bthis is)\s+)({_CAP}(?:\s+{_CAP}){{1,2}})"
-            rf"|(?:(?i:\bcall me)\s+)({_CAP}(?:\s+{_CAP}){{0,2}})"
+            rf"({_WORD}{_MORE}{{0,2}})"
+            rf"|(?:(?i:\bя)\s*[—–-]\s*)({_CAP}{_MORE}{{0,2}})"
+            rf"|(?:(?i:\bi am|\bi'm|\bthis is)\s+)({_CAP}{_MORE}{{1,2}})"
+            rf"|(?:(?i:\bcall me)\s+)({_CAP}{_MORE}{{0,2}})"
         ),
     ),
 )

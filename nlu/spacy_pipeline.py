@@ -26,6 +26,7 @@ from typing import Any
 
 import spacy
 from spacy.util import compile_infix_regex
+from sqlalchemy.orm import Session
 
 from kb.db import session_scope
 from kb.vocabulary import Term, terms
@@ -120,11 +121,24 @@ def build(
     shutil.rmtree(old, ignore_errors=True)
 
 
+def vocabulary(session: Session) -> tuple[list[dict[str, Any]], dict[str, list[str]], list]:
+    """What the pipeline is built from: the English ruler patterns, their ambiguous forms
+    and the Russian forms of the KB's published vocabulary."""
+    ruler_patterns, ambiguous = patterns(terms(session))
+    return ruler_patterns, ambiguous, russian_forms(russian_terms(session))
+
+
+def vocabulary_hash(session: Session) -> str:
+    """The pipeline hash the KB's published vocabulary builds (the staff admin compares the
+    running model with it: both languages' names and synonyms count)."""
+    ruler_patterns, _, ru_forms = vocabulary(session)
+    return patterns_hash(ruler_patterns, ru_forms)
+
+
 def ensure_pipeline(database_url: str, out_dir: Path) -> tuple[bool, dict[str, list[str]]]:
     """Build the pipeline if the KB vocabulary changed. Returns (rebuilt, ambiguous forms)."""
     with session_scope(database_url) as session:
-        ruler_patterns, ambiguous = patterns(terms(session))
-        ru_forms = russian_forms(russian_terms(session))
+        ruler_patterns, ambiguous, ru_forms = vocabulary(session)
     if current_hash(out_dir) == patterns_hash(ruler_patterns, ru_forms):
         return False, ambiguous | russian_ambiguous(ru_forms)
     build(ruler_patterns, out_dir, ru_forms)

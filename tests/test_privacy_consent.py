@@ -56,7 +56,11 @@ DOMAIN: dict[str, Any] = {
                     "text": name + " ru",
                 },
             ]
-            for name in ("utter_consent_withdrawn", "utter_conversation_erased")
+            for name in (
+                "utter_consent_withdrawn",
+                "utter_conversation_erased",
+                "utter_confirm_erasure",
+            )
         },
     }
 }
@@ -360,7 +364,7 @@ async def test_erasure_in_the_chat_leaves_only_the_fact_of_erasure(
     dispatcher = CollectingDispatcher()
     await ActionEraseConversation().run(
         dispatcher,
-        make_tracker("request_erasure", "delete my conversation", slots={"language": "en"}),
+        make_tracker("request_erasure", "/request_erasure", slots={"language": "en"}),
         DOMAIN,
     )
     assert dispatcher.messages[0]["text"] == "utter_conversation_erased"
@@ -397,3 +401,39 @@ async def test_the_first_message_states_the_notice_and_the_operator(
         "Operator of your personal data: GBUZ MCSC. Contact: dpo@clinic.example."
         in (dispatcher.messages[1]["text"])
     )
+
+
+async def test_a_typed_erasure_request_is_asked_back_and_erases_nothing(
+    fresh_kb_url: str, use_kb
+) -> None:
+    """A statistical model read the request: only the confirming button erases."""
+    use_kb(fresh_kb_url)
+    add_rows(fresh_kb_url, SENDER)
+    dispatcher = CollectingDispatcher()
+    events = await ActionEraseConversation().run(
+        dispatcher, make_tracker("request_erasure", "delete my conversation"), DOMAIN
+    )
+    assert events == []
+    assert dispatcher.messages[0]["text"] == "utter_confirm_erasure"
+    assert rows_of(fresh_kb_url, SENDER) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "confirmed"),
+    [
+        ("/request_erasure", True),
+        (" /request_erasure ", True),
+        ('/request_erasure{"x": 1}', True),
+        ("delete my conversation", False),
+        ("удалите мои данные", False),
+        ("Robert'); DELETE FROM answers WHERE 1=1; --", False),
+        ("/request_erasure_now", False),
+        ("/deny", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_only_the_button_confirms_an_erasure(text: str | None, confirmed: bool) -> None:
+    from actions.privacy import erasure_confirmed
+
+    assert erasure_confirmed(text) is confirmed

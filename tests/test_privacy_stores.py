@@ -186,7 +186,8 @@ async def test_an_erasing_turn_leaves_no_row_of_the_conversation(
     await store.save(conversation("keep-me", "what is PNS?"))
     tracker = conversation("erase-me", TEXT)
     await store.save(tracker)
-    tracker.update(UserUttered("delete my conversation", intent={"name": "request_erasure"}))
+    text = "/request_erasure" if action == "action_erase_conversation" else "withdraw consent"
+    tracker.update(UserUttered(text, intent={"name": "request_erasure"}))
     tracker.update(ActionExecuted(action))
     tracker.update(BotUttered("Done"))
     tracker.update(ActionExecuted("action_listen"))
@@ -195,6 +196,20 @@ async def test_an_erasing_turn_leaves_no_row_of_the_conversation(
     assert keys == {conversation_key("keep-me")}
     assert await store.retrieve("erase-me") is None
     assert await store.retrieve("keep-me") is not None
+
+
+async def test_a_typed_erasure_request_only_asks_and_keeps_the_conversation(
+    store_url: str | None,
+) -> None:
+    store = make_store(store_url)
+    tracker = conversation("ask-me", TEXT)
+    await store.save(tracker)
+    tracker.update(UserUttered("delete my conversation", intent={"name": "request_erasure"}))
+    tracker.update(ActionExecuted("action_erase_conversation"))
+    tracker.update(BotUttered("Do you want me to delete this whole conversation?"))
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    assert await store.retrieve("ask-me") is not None
 
 
 def test_the_endpoint_type_picks_the_store() -> None:

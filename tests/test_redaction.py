@@ -23,6 +23,9 @@ from kb.redaction import apply_spans, redact, redaction_spans, shift_offset
         ("меня зовут Ольга", "меня зовут [name]"),
         ("я — Иван Сидоров", "я — [name]"),
         ("call me Sam", "call me [name]"),
+        # a second self-introduction is not taken as part of the first name
+        ("my name is Aaa My name is Aaa and", "my name is [name] My name is [name] and"),
+        ("меня зовут Ольга Меня зовут Ольга", "меня зовут [name] Меня зовут [name]"),
         # a greedy phone-like run reaching into a SNILS: both are still redacted
         ("feet (+7(000) 000-00-00) 000-000-000 00 and", "feet ([number]) [snils] and"),
         ("+7(000) 000-00-00 000-000-000 00", "[number] [snils]"),

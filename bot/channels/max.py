@@ -40,7 +40,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.limits import ChatMessage, RequestError
-from bot.channels.messaging import RecentKeys, SenderOrder, paragraphs, secret_matches
+from bot.channels.messaging import (
+    BotApiClient,
+    RecentKeys,
+    SenderOrder,
+    paragraphs,
+    secret_matches,
+)
 from bot.channels.pipeline import InputPipeline, Turn, read_json
 from bot.channels.texts import BUTTON_ACK, language_hint, message_language, privacy_notice, say
 
@@ -57,7 +63,6 @@ MAX_TEXT_CHARS = 4000
 MAX_PAYLOAD_CHARS = 1024
 #: Secrets we accept for the subscription: letters, digits, ``_`` and ``-``.
 SECRET = re.compile(r"^[A-Za-z0-9_-]{5,256}$")
-API_TIMEOUT_S = 10.0
 #: MAX accepts at most two messages a second in one dialog: a reply of several paragraphs
 #: is spaced out so its last parts are not refused.
 MIN_SEND_INTERVAL_S = 0.5
@@ -68,13 +73,11 @@ class MaxApiError(RuntimeError):
     """MAX answered a Bot API call with an error status (or not at all)."""
 
 
-class MaxApi:
-    """The few Bot API methods the channel uses, over one aiohttp session."""
+class MaxApi(BotApiClient):
+    """The few Bot API methods the channel uses."""
 
     def __init__(self, token: str, base_url: str = DEFAULT_API_URL) -> None:
-        self.token = token
-        self.base_url = base_url.rstrip("/")
-        self._session: aiohttp.ClientSession | None = None
+        super().__init__(token, base_url)
         self._last_send: dict[int, float] = {}
 
     async def call(
@@ -82,12 +85,8 @@ class MaxApi:
     ) -> Any:
         """One request with the token in the ``Authorization`` header (the documented way;
         tokens in query parameters are no longer accepted)."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_S)
-            )
         try:
-            async with self._session.request(
+            async with self.http().request(
                 method,
                 self.base_url + path,
                 params=params,
@@ -128,10 +127,6 @@ class MaxApi:
             params={"callback_id": callback_id},
             body={"notification": notification},
         )
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
 
 def inline_keyboard(buttons: list[dict[str, Any]]) -> dict[str, Any]:

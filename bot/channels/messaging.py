@@ -16,8 +16,12 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
+
 logger = logging.getLogger(__name__)
 
+#: Seconds a Bot API call may take before the channel gives up on it.
+API_TIMEOUT_S = 10.0
 #: Event keys remembered per process (a platform retries within minutes, not days).
 MAX_RECENT = 50_000
 
@@ -27,6 +31,27 @@ def secret_matches(sent: object, expected: str) -> bool:
     if not isinstance(sent, str) or not expected:
         return False
     return hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
+
+
+class BotApiClient:
+    """A platform's Bot API client: its token, base URL and one aiohttp session, opened on
+    first use (inside the server's event loop) and closed with the channel."""
+
+    def __init__(self, token: str, base_url: str) -> None:
+        self.token = token
+        self.base_url = base_url.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+
+    def http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_S)
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 class RecentKeys:

@@ -42,7 +42,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.limits import ChatMessage, RequestError
-from bot.channels.messaging import RecentKeys, SenderOrder, paragraphs, secret_matches
+from bot.channels.messaging import (
+    BotApiClient,
+    RecentKeys,
+    SenderOrder,
+    paragraphs,
+    secret_matches,
+)
 from bot.channels.pipeline import InputPipeline, Turn, read_json
 from bot.channels.texts import message_language, privacy_notice
 
@@ -59,7 +65,6 @@ MAX_LABEL_CHARS = 40
 MAX_PAYLOAD_CHARS = 255
 #: VK interface language ids → our languages.
 LANG_IDS = {0: "ru", 3: "en"}
-API_TIMEOUT_S = 10.0
 SENDER_PREFIX = "vk-"
 
 
@@ -67,22 +72,16 @@ class VkApiError(RuntimeError):
     """VK answered a method call with an error (or not at all)."""
 
 
-class VkApi:
-    """``messages.send`` over one aiohttp session, with the community token."""
+class VkApi(BotApiClient):
+    """``messages.send`` with the community token."""
 
     def __init__(self, token: str, base_url: str = DEFAULT_API_URL) -> None:
-        self.token = token
-        self.base_url = base_url.rstrip("/")
-        self._session: aiohttp.ClientSession | None = None
+        super().__init__(token, base_url)
 
     async def call(self, method: str, params: dict[str, Any]) -> Any:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=API_TIMEOUT_S)
-            )
         form = {**params, "access_token": self.token, "v": API_VERSION}
         try:
-            async with self._session.post(f"{self.base_url}/{method}", data=form) as reply:
+            async with self.http().post(f"{self.base_url}/{method}", data=form) as reply:
                 data = await reply.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise VkApiError(f"{method}: {error!r}") from error
@@ -97,10 +96,6 @@ class VkApi:
         if keyboard is not None:
             params["keyboard"] = json.dumps(keyboard, ensure_ascii=False)
         return await self.call("messages.send", params)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
 
 def random_id(event_key: str, index: int) -> int:

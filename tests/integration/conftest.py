@@ -92,10 +92,13 @@ def staff_markup_answer(channels: Channels) -> Iterator[str]:
         answer = session.execute(
             select(Answer).where(Answer.intent == "ask_pns_overview", Answer.entity_id.is_(None))
         ).scalar_one()
-        original, answer.text = answer.text, STAFF_MARKUP
+        original = {row.lang: row.text for row in answer.texts}
+        for row in answer.texts:  # both languages: whichever the channel's user is answered in
+            row.text = STAFF_MARKUP
     yield STAFF_MARKUP
     with session_scope(channels.assistant.db_url) as session:
         answer = session.execute(
             select(Answer).where(Answer.intent == "ask_pns_overview", Answer.entity_id.is_(None))
         ).scalar_one()
-        answer.text = original
+        for row in answer.texts:
+            row.text = original[row.lang]

@@ -38,6 +38,9 @@ TOLD = {"too_long": TOO_LONG["en"], "too_many": TOO_MANY["en"], None: None}
 FLOOD = flood(RATE_BURST)
 ROWS = [*TEXT_INPUTS, FLOOD]
 
+#: Messages the widget gets when it connects: the disclosure, then the privacy notice.
+WELCOME = 2
+
 
 def user_texts(channels: Channels, sender: str) -> list[str]:
     events = channels.assistant.tracker(sender)["events"]
@@ -240,13 +243,13 @@ async def test_socketio_rows(channels: Channels) -> None:
         for name, make in SOCKETIO_BODIES.items():
             client = WidgetClient(channels.assistant.base)
             session = await client.start()
-            await client.wait_for(1)  # the disclosure
+            await client.wait_for(WELCOME)  # the disclosure and the privacy notice
             await client.sio.emit("user_uttered", make(session))
             clients.append((name, client, session))
         for row in ROWS:
             client = WidgetClient(channels.assistant.base)
             session = await client.start()
-            await client.wait_for(1)
+            await client.wait_for(WELCOME)
             for _ in range(row.repeat):
                 await client.say(row.text or "", session)
             clients.append((row, client, session))

@@ -149,7 +149,16 @@ def test_a_whole_conversation_with_the_referral_assessment_by_buttons(channels: 
         lambda c: c.params["user_id"] == str(user_id),
         until=lambda c: with_keyboard(c[len(thanked) :]),
     )
-    question = next(c for c in asked[len(thanked) :] if "attachments" in c.body)
+    consent = next(c for c in asked[len(thanked) :] if "attachments" in c.body)
+    assert "consent" in consent.body["text"]  # asked before any health question
+    agree = {b["text"]: b for row in keyboard_of(consent) for b in row}["I agree"]
+    post(channels, message_callback(user_id, agree["payload"], "cb-8300-consent"))
+    asked = channels.max.wait_for(
+        "POST /messages",
+        lambda c: c.params["user_id"] == str(user_id),
+        until=lambda c: "diagnosed with cancer" in " ".join(texts(c[len(asked) :])),
+    )
+    question = next(c for c in reversed(asked) if "attachments" in c.body)
     assert "diagnosed with cancer" in question.body["text"]
     buttons = {b["text"]: b for row in keyboard_of(question) for b in row}
     assert set(buttons) == {"Yes", "No", "I don't know"}
@@ -180,7 +189,7 @@ def test_a_whole_conversation_with_the_referral_assessment_by_buttons(channels: 
     assert slots["cancer_history"] is True
     assert slots["referral_advice"] == "neuromuscular_centre"
     pressed = [e["text"] for e in user_events(channels, user_id)]
-    assert pressed.count("/affirm") == 2  # the buttons' payloads reached the assistant
+    assert pressed.count("/affirm") == 3  # consent + two answers: the payloads reached Rasa
     assert all("format" not in c.body for c in advice)  # plain text only
 
 

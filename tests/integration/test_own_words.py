@@ -21,6 +21,12 @@ CANCER_QUESTION = "Has the person been diagnosed with cancer"
 CLARIFICATION = "Did you want to know about"
 
 
+def agree(assistant: Assistant, sender: str) -> str:
+    """The assessment's first question is for consent (privacy): press "I agree"."""
+    assert assistant.tracker(sender)["slots"]["requested_slot"] == "privacy_consent"
+    return assistant.say("/affirm", sender=sender)
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     running = start_assistant(tmp_path_factory.mktemp("own-words"))
@@ -36,6 +42,7 @@ def test_facts_in_the_first_message_are_not_asked_again(assistant: Assistant) ->
         "Who should I see?",
         sender=sender,
     )
+    reply = agree(assistant, sender)
     slots = assistant.tracker(sender)["slots"]
     assert CANCER_QUESTION not in reply
     assert (slots["cancer_history"], slots["neuro_symptoms"], slots["antibodies_positive"]) == (
@@ -51,7 +58,8 @@ def test_facts_from_earlier_messages_are_not_asked_again(assistant: Assistant) -
     """A fact said before the assessment (inside a knowledge question) counts too."""
     sender = "earlier-facts"
     assistant.say("I never had cancer. What are paraneoplastic syndromes?", sender=sender)
-    reply = assistant.say("should I see a doctor?", sender=sender)
+    assistant.say("should I see a doctor?", sender=sender)
+    reply = agree(assistant, sender)
     slots = assistant.tracker(sender)["slots"]
     assert slots["cancer_history"] is False
     assert CANCER_QUESTION not in reply
@@ -61,6 +69,7 @@ def test_facts_from_earlier_messages_are_not_asked_again(assistant: Assistant) -
 def test_hedged_answers_are_understood(assistant: Assistant) -> None:
     sender = "hedges"
     assistant.say("should I see a doctor?", sender=sender)
+    agree(assistant, sender)
     assert assistant.tracker(sender)["slots"]["requested_slot"] == "cancer_history"
     assistant.say("I don't think so", sender=sender)
     slots = assistant.tracker(sender)["slots"]
@@ -77,6 +86,7 @@ def test_hedged_answers_are_understood(assistant: Assistant) -> None:
 def test_an_answer_with_a_fact_records_both(assistant: Assistant) -> None:
     sender = "answer-and-fact"
     assistant.say("should I see a doctor?", sender=sender)
+    agree(assistant, sender)
     assistant.say("yes, lung cancer two years ago", sender=sender)
     slots = assistant.tracker(sender)["slots"]
     assert slots["cancer_history"] is True and "cancer:lung" in slots["reported_conditions"]

@@ -60,6 +60,8 @@ def test_a_red_flag_wins_over_any_intent(
 def test_red_flag_as_the_answer_inside_the_referral_form_ends_it(channels: Channels) -> None:
     sender = "flag-in-form"
     channels.assistant.say("should I see a doctor?", sender=sender)
+    assert channels.assistant.tracker(sender)["slots"]["requested_slot"] == "privacy_consent"
+    channels.assistant.say("/affirm", sender=sender)  # "I agree"
     assert channels.assistant.tracker(sender)["slots"]["requested_slot"] == "cancer_history"
     reply = emergency_reply(channels, "yes, and now he is having a seizure", sender)
     assert reply.startswith(EN_ADVICE)

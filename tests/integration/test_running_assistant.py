@@ -81,7 +81,7 @@ def test_staff_edit_shows_in_the_next_answer_without_retraining(assistant: Assis
         answer = session.execute(
             select(Answer).where(Answer.intent == "ask_pns_overview", Answer.entity_id.is_(None))
         ).scalar_one()
-        answer.text = new_text
+        answer.translation("en").text = new_text
     reply = assistant.say("what is a paraneoplastic neurological syndrome?", sender="edit")
     assert new_text + "\n\n" in reply
 
@@ -254,9 +254,11 @@ def test_disclosure_comes_in_the_language_of_the_first_message(
     assert messages[0]["text"].startswith(disclosure)
     lang = "ru" if disclosure.startswith("Здравствуйте") else "en"
     assert assistant.tracker(sender)["slots"]["language"] == lang
+    notice = "О ваших данных" if lang == "ru" else "About your data"
+    assert messages[1]["text"].startswith(notice)  # the privacy notice, same language
     if first == "/greet":  # the greeting (a domain response) follows in the same language
         greeting = "Здравствуйте! Я автоматический помощник" if lang == "ru" else "Hello! I'm an"
-        assert texts(messages)[1].startswith(greeting)
+        assert texts(messages)[2].startswith(greeting)
 
 
 def test_language_switches_and_stays(assistant: Assistant) -> None:
@@ -274,7 +276,10 @@ def test_referral_form_with_buttons_in_russian(assistant: Assistant) -> None:
     """The form's questions and buttons in Russian; the buttons' payloads are language-neutral."""
     sender = "ru-form-buttons"
     assistant.messages("/greet", sender, {"lang": "ru"})
-    question = assistant.messages("/ask_should_see_doctor", sender)
+    consent = assistant.messages("/ask_should_see_doctor", sender)[-1]
+    assert "согласи" in consent["text"].lower()  # consent before any health question
+    assert [b["title"] for b in consent["buttons"]] == ["Согласен(на)", "Нет, спасибо"]
+    question = assistant.messages(consent["buttons"][0]["payload"], sender)
     assert question[0]["text"].startswith("Я задам не больше трёх коротких вопросов")
     assert question[-1]["text"].startswith("Ставили ли этому человеку диагноз")
     assert [b["title"] for b in question[-1]["buttons"]] == ["Да", "Нет", "Не знаю"]
@@ -454,7 +459,12 @@ def test_delete_my_conversation_erases_it_everywhere(assistant: Assistant) -> No
     key = conversation_key(sender)
     with session_scope(assistant.db_url) as session:
         assert session.execute(select(Feedback).where(Feedback.conversation_key == key)).first()
-    reply = assistant.say("delete my conversation", sender=sender)
+    # typed: asked back (erasing cannot be undone), nothing erased yet
+    asked = assistant.messages("delete my conversation", sender=sender)
+    assert "cannot be undone" in asked[-1]["text"]
+    assert user_texts(assistant, sender)
+    yes = asked[-1]["buttons"][0]["payload"]
+    reply = assistant.say(yes, sender=sender)
     assert "deleted" in reply or "удалён" in reply
     assert user_texts(assistant, sender) == []
     with session_scope(assistant.db_url) as session:

@@ -120,8 +120,9 @@ def test_the_start_button_greets_with_the_disclosure_then_the_privacy_notice(
     say(channels, peer_id, "Начать", payload={"command": "start"}, lang_id=0)
     calls = sent(channels, peer_id, until=lambda c: len(c) >= 3)
     said = texts(calls)
-    assert "automated assistant" in said[0] and "cannot diagnose" in said[0]
-    assert said[-1] == privacy_notice("ru")  # lang_id 0: Russian
+    # lang_id 0: Russian, the disclosure first, the channel's privacy warning last
+    assert "автоматический помощник" in said[0] and "не могу никому поставить диагноз" in said[0]
+    assert said[-1] == privacy_notice("ru")
     (first,) = user_events(channels, peer_id)
     assert first["parse_data"]["intent"]["name"] == "greet"
     assert first["metadata"]["lang"] == "ru"
@@ -151,7 +152,16 @@ def test_a_whole_conversation_with_the_referral_assessment_by_buttons(channels: 
 
     say(channels, peer_id, "should I see a doctor?")
     asked = sent(channels, peer_id, until=lambda c: with_keyboard(c[len(thanked) :]))
-    question = next(c for c in asked[len(thanked) :] if "keyboard" in c.params)
+    consent = next(c for c in asked[len(thanked) :] if "keyboard" in c.params)
+    assert "consent" in consent.params["message"]  # asked before any health question
+    agree = {b["action"]["label"]: b for row in keyboard_of(consent)["buttons"] for b in row}
+    post_raw(channels, pressed(VK_GROUP, VK_SECRET, peer_id, agree["I agree"]))
+    asked = sent(
+        channels,
+        peer_id,
+        until=lambda c: "diagnosed with cancer" in " ".join(texts(c[len(asked) :])),
+    )
+    question = next(c for c in reversed(asked) if "keyboard" in c.params)
     assert "diagnosed with cancer" in question.params["message"]
     buttons = {b["action"]["label"]: b for row in keyboard_of(question)["buttons"] for b in row}
     assert set(buttons) == {"Yes", "No", "I don't know"}
@@ -175,7 +185,7 @@ def test_a_whole_conversation_with_the_referral_assessment_by_buttons(channels: 
     assert slots["cancer_history"] is True
     assert slots["referral_advice"] == "neuromuscular_centre"
     pressed_texts = [e["text"] for e in user_events(channels, peer_id)]
-    assert pressed_texts.count("/affirm") == 2  # the buttons' payloads, not their labels
+    assert pressed_texts.count("/affirm") == 3  # consent + two answers: payloads, not labels
 
 
 def test_a_redelivered_event_is_answered_once(channels: Channels) -> None:

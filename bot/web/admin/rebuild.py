@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from bot.build import BUILD_STEPS, PROGRESS_VAR, BuildProgress, model_file_name, project_env
 from bot.settings import Settings
-from kb.vocabulary import terms
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +57,9 @@ def vocabulary_hash(session: Session) -> str:
     Imported here: spaCy pulls in TensorFlow (seconds, hundreds of MB), which the page server
     should pay only when someone opens the Model page.
     """
-    from nlu.spacy_pipeline import patterns_hash
-    from nlu.variants import patterns
+    from nlu.spacy_pipeline import vocabulary_hash as pipeline_vocabulary_hash
 
-    ruler_patterns, _ = patterns(terms(session))
-    return patterns_hash(ruler_patterns)
+    return pipeline_vocabulary_hash(session)
 
 
 def loaded_model(settings: Settings, timeout: float = 5.0) -> str | None:
