@@ -27,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.kb_access import conversation_language, kb_session
+from actions.language import EXTERNAL_PREFIX
 from actions.responses import render_response
 from actions.understanding import NO, YES, answer_kind
 from kb.answers import Composer, KnowledgeBase, Reply
@@ -194,16 +195,20 @@ def _erase_kb_rows(tracker: Tracker) -> bool:
 #: The button payload that confirms an erasure (the widget's "Delete" button after its own
 #: confirmation dialog, and the "Yes, delete" button of ``utter_confirm_erasure``).
 ERASURE_PAYLOAD = "/request_erasure"
+#: The same intent triggered through Rasa's token-protected HTTP API (``trigger_intent``):
+#: the staff command ``python -m bot privacy erase`` on an in-memory tracker store.
+ERASURE_TRIGGERED = f"{EXTERNAL_PREFIX}request_erasure"
 
 
 def erasure_confirmed(text: str | None) -> bool:
-    """Whether the message that asked for erasure is our confirming button, not typed words.
+    """Whether the message that asked for erasure is a confirmed request, not typed words.
 
     Erasing cannot be undone, and a typed request is understood by a statistical model: a
     message that only looks like one ("DELETE FROM answers") must not wipe a conversation.
-    Typed requests are therefore asked back with a button; the button's payload erases.
+    Typed requests are therefore asked back with a button; the button's payload erases, as
+    does the intent triggered by staff through the authenticated HTTP API.
     """
-    return (text or "").strip().split("{")[0] == ERASURE_PAYLOAD
+    return (text or "").strip().split("{")[0] in (ERASURE_PAYLOAD, ERASURE_TRIGGERED)
 
 
 class ActionEraseConversation(Action):

@@ -112,9 +112,9 @@ def memory_tracker_erase(settings: Settings, conversation_id: str) -> int:
         return 0
     quoted = urllib.parse.quote(conversation_id, safe="")
     try:
-        _rasa_call(
-            settings, f"/conversations/{quoted}/execute", {"name": "action_erase_conversation"}
-        )
+        # the intent, as staff (token): the erasing rule runs and the store forgets the
+        # conversation when it saves the turn (actions.privacy.erasure_confirmed)
+        _rasa_call(settings, f"/conversations/{quoted}/trigger_intent", {"name": "request_erasure"})
     except (OSError, ValueError) as exc:
         raise StoreUnavailable(f"Rasa server at {settings.rasa_url}: {exc}") from exc
     return 1

@@ -424,6 +424,8 @@ async def test_a_typed_erasure_request_is_asked_back_and_erases_nothing(
         ("/request_erasure", True),
         (" /request_erasure ", True),
         ('/request_erasure{"x": 1}', True),
+        ("EXTERNAL: request_erasure", True),  # staff, through the token-protected HTTP API
+        ("EXTERNAL: greet", False),
         ("delete my conversation", False),
         ("удалите мои данные", False),
         ("Robert'); DELETE FROM answers WHERE 1=1; --", False),
