@@ -106,13 +106,25 @@ class FakeApi:
     ) -> list[Call]:
         """Wait until ``until(calls)`` holds (default: at least one call), then ``settle``
         seconds more so the rest of a multi-message reply has arrived too."""
-        until = until or bool
-        deadline = time.monotonic() + timeout
-        while not until(self.recorded(method, match)):
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"no matching {method} within {timeout:.0f}s; got {self.calls}"
-                )
-            time.sleep(0.2)
-        time.sleep(settle)
-        return self.recorded(method, match)
+        return wait_for_calls(
+            lambda: self.recorded(method, match), until, timeout, settle, f"matching {method}"
+        )
+
+
+def wait_for_calls(
+    read: Callable[[], list[Call]],
+    until: Callable[[list[Call]], bool] | None,
+    timeout: float,
+    settle: float,
+    what: str,
+) -> list[Call]:
+    """Poll ``read()`` until ``until`` holds of it (default: not empty), then ``settle`` more
+    seconds; the calls then. Shared by every fake API (MAX, VK, Telegram)."""
+    until = until or bool
+    deadline = time.monotonic() + timeout
+    while not until(calls := read()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout:.0f}s; got {calls}")
+        time.sleep(0.2)
+    time.sleep(settle)
+    return read()

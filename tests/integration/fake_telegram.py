@@ -14,20 +14,12 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+from tests.integration.fake_api import Call, wait_for_calls
 from tests.integration.running import free_port
-
-
-@dataclass(frozen=True)
-class Call:
-    """One Bot API request: the method and its parameters (JSON-valued ones decoded)."""
-
-    method: str
-    params: dict[str, Any]
 
 
 def _decode(value: str) -> Any:
@@ -126,13 +118,10 @@ class FakeTelegramApi:
     ) -> list[Call]:
         """Wait until ``until(calls)`` holds (default: at least one call), then ``settle``
         seconds more so the rest of a multi-message reply has arrived too."""
-        until = until or bool
-        deadline = time.monotonic() + timeout
-        while not until(self.recorded(method, chat_id)):
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"no matching {method} to {chat_id} within {timeout:.0f}s; got {self.calls}"
-                )
-            time.sleep(0.2)
-        time.sleep(settle)
-        return self.recorded(method, chat_id)
+        return wait_for_calls(
+            lambda: self.recorded(method, chat_id),
+            until,
+            timeout,
+            settle,
+            f"matching {method} to {chat_id}",
+        )
