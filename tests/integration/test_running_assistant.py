@@ -311,6 +311,8 @@ def test_russian_referral_assessment_by_text(assistant: Assistant) -> None:
     sender = "ru-form-text"
     assistant.say("Здравствуйте", sender)
     assistant.say("нужно ли мне идти к врачу?", sender)
+    assert assistant.tracker(sender)["slots"]["requested_slot"] == "privacy_consent"
+    assistant.say("/affirm", sender)  # «Согласен(на)»
     assert assistant.tracker(sender)["slots"]["requested_slot"] == "cancer_history"
     assistant.say("да, к сожалению, рак лёгкого в прошлом году", sender)
     assert assistant.tracker(sender)["slots"]["requested_slot"] == "neuro_symptoms"
@@ -324,6 +326,8 @@ def test_russian_referral_assessment_by_text(assistant: Assistant) -> None:
 def test_russian_neurologist_outcome_with_hedged_answers(assistant: Assistant) -> None:
     sender = "ru-hedged"
     assistant.say("у меня немеют ноги", sender)
+    assert assistant.tracker(sender)["slots"]["requested_slot"] == "privacy_consent"
+    assistant.say("согласен", sender)  # consent in words
     assert assistant.tracker(sender)["slots"]["requested_slot"] == "cancer_history"
     assistant.say("вроде нет", sender)
     assistant.say("не проверяли", sender)
