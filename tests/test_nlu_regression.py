@@ -17,6 +17,10 @@ from nlu_eval.predict import predict
 from nlu_eval.production import current_model
 from nlu_eval.summary import score
 
+#: It scores the built model, so it runs with the integration group (after ``make build``),
+#: not with the unit tests, which ``make test`` runs while the model trains.
+pytestmark = pytest.mark.integration
+
 #: The floor per held-out set. English: 0.90 (measured 0.959). Russian: below its target of
 #: 0.95 (docs/nlu-eval.md, measured 0.86 with a Russian-only model on 2026-12-02), so the
 #: floor sits under today's figure and catches regressions; raise it as the data improves.
