@@ -207,6 +207,17 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"покончить с собой|самоубийств\w*|суицид\w*|не хочу жить|хочу умереть"
             r"|убить себя|навредить себе|причинить себе вред"
         ),
+        # in danger from their own actions right now (a window, a balcony, a bridge)
+        _rx(
+            r"\b(?:trying|tried|tries|wants?|wanted|going|threaten\w*|about) to (?:jump|throw "
+            r"(?:himself|herself|myself|themselves))\b|\bjump\w* (?:out of|off|from) (?:the |a )?"
+            r"(?:window|balcony|roof|bridge)"
+        ),
+        _rx(
+            r"(?:пыта\w*|хоч\w*|хоте\w*|собира\w*|пробова\w*|гроз\w*|рв[её]тся)"
+            r"[^.!?]{0,10}(?:выпрыгнуть|спрыгнуть|выброситься|броситься)"
+            r"|(?:выпрыгну\w*|выброс\w*) (?:в|из) окн\w*|(?:с|из) балкона? (?:прыгн|выпрыгн)\w*"
+        ),
     ),
     SPINAL_CORD: (
         _rx(
@@ -288,6 +299,26 @@ _QUESTION = _rx(
     r"|^(?:может ли|бывает ли|вызывает ли|почему|что|как|какие|можно ли)\b.*\?\s*$"
 )
 _QUESTION_SENSITIVE = frozenset({INFECTION, MENINGITIS})
+#: Red flags worded the way people also ask *about* a symptom ("is sudden confusion a sign of
+#: …?"): as for the kinds above, a question does not count for these patterns.
+_QUESTION_SENSITIVE_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
+    STROKE: (
+        # sudden confusion, or suddenly not knowing one's family (NHS: sudden confusion is a
+        # stroke sign; it is also how encephalitis can start): emergency either way
+        _rx(
+            r"\bsudden\w*\b[^.!?]{0,40}\b(?:confus\w*|disorient\w*|(?:doesn'?t|does not"
+            r"|didn'?t|can'?t|cannot|won'?t) (?:recogni[sz]e|know who))"
+            r"|\b(?:doesn'?t|does not|can'?t|cannot) recogni[sz]e (?:me|us|anyone|his|her)\b"
+            r"[^.!?]{0,60}\bsudden\w*"
+        ),
+        _rx(
+            r"внезапн\w*[^.!?]{0,40}(?:спутан\w*|не узна\w*|не понима\w* где"
+            r"|перестал\w* узнава\w*)"
+            r"|(?:перестал\w* узнава\w*|не узна\w*) (?:меня|нас|родных|никого)"
+            r"[^.!?]{0,40}внезапн\w*"
+        ),
+    ),
+}
 #: Something long past is not an emergency now ("I had a first seizure 3 years ago").
 _LONG_AGO = _rx(
     r"\b\d*\s*(?:years?|months?|weeks?) ago\b|\blast (?:year|month)\b|\bin the past\b"
@@ -301,6 +332,8 @@ class Finding:
     kind: str
     start: int
     end: int
+    #: found by a pattern of :data:`_QUESTION_SENSITIVE_PATTERNS`
+    question_sensitive: bool = False
 
 
 def findings(text: str) -> list[Finding]:
@@ -312,6 +345,10 @@ def findings(text: str) -> list[Finding]:
             for match in pattern.finditer(clean):
                 if not _negated(clean, match.start(), match.end()):
                     found.append(Finding(kind, match.start(), match.end()))
+        for pattern in _QUESTION_SENSITIVE_PATTERNS.get(kind, ()):
+            for match in pattern.finditer(clean):
+                if not _negated(clean, match.start(), match.end()):
+                    found.append(Finding(kind, match.start(), match.end(), True))
     return found
 
 
@@ -329,7 +366,11 @@ def red_flag(text: str) -> str | None:
     if _LONG_AGO.search(clean) and not _NOW.search(clean):
         return None
     question = bool(_QUESTION.search(clean))
-    found = [f for f in findings(text) if not (question and f.kind in _QUESTION_SENSITIVE)]
+    found = [
+        f
+        for f in findings(text)
+        if not (question and (f.kind in _QUESTION_SENSITIVE or f.question_sensitive))
+    ]
     return found[0].kind if found else None
 
 
